@@ -1,0 +1,6 @@
+/** Foundation types: branded ids, limits, error codes and assertions. Imports nothing. */
+export { AssertionError, assert, unreachable } from './assert.js';
+export { CRYPTO, LIMITS } from './constants.js';
+export { ErrorCode, KimberliteError } from './errors.js';
+export type { Brand } from './ids.js';
+export { ClientId, LogPosition, Offset, StreamId, TableId, TenantId, ViewNumber } from './ids.js';
