@@ -4,7 +4,7 @@
  * `data[offsets[i], offsets[i + 1])`, so `offsets` holds `count + 1` non-decreasing entries.
  * Offsets are u32: a batch is at most `LIMITS.batchSizeBytesMax` bytes.
  */
-import { LIMITS, assert } from '../types/index.js';
+import { assert, LIMITS } from '../types/index.js';
 
 export interface RecordBatch {
   readonly data: Uint8Array;

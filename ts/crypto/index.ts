@@ -2,8 +2,9 @@
  * The crypto layer's interface: one typed interface per primitive, each with several backends
  * (see `backend.ts`), and `loadCrypto` to select all of them at once.
  */
-import type { Backend, BackendChoice, Candidate } from './backend.js';
+
 import { type AesGcm, aesGcmCandidates } from './aes_gcm/index.js';
+import type { Backend, BackendChoice, Candidate } from './backend.js';
 import { type Blake3, blake3Candidates } from './blake3/index.js';
 import { type Crc32c, crc32cCandidates } from './crc32c/index.js';
 import { type Ed25519, ed25519Candidates } from './ed25519/index.js';
@@ -19,9 +20,9 @@ export { assertBatch, batchOf, recordAt, recordCount } from './batch.js';
 export type { Blake3 } from './blake3/index.js';
 export type { Crc32c } from './crc32c/index.js';
 export type { Ed25519 } from './ed25519/index.js';
-export type { HashFunction, Hasher } from './hash.js';
+export type { Hasher, HashFunction } from './hash.js';
 export type { HmacSha256 } from './hmac_sha256/index.js';
-export type { SelectionReport, Selected } from './select.js';
+export type { Selected, SelectionReport } from './select.js';
 export { parseBackendChoice, selectBackend } from './select.js';
 export type { Sha256 } from './sha256/index.js';
 

@@ -8,7 +8,11 @@ import type { HashFunction } from '../hash.js';
 export type Blake3 = HashFunction;
 
 export const blake3Candidates: readonly Candidate<Blake3>[] = [
-  { kind: 'native', name: 'kimberlite-addon', load: async () => (await import('./native.js')).load() },
+  {
+    kind: 'native',
+    name: 'kimberlite-addon',
+    load: async () => (await import('./native.js')).load(),
+  },
   { kind: 'wasm', name: 'hash-wasm', load: async () => (await import('./wasm.js')).load() },
   {
     kind: 'wasm',

@@ -7,10 +7,7 @@ export interface Ed25519 extends Backend {
   /** The 64-byte signature of `message`. Deterministic: same seed and message, same bytes. */
   sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
   /** True only for a valid signature by `publicKey`; malformed inputs give false. */
-  verify(
-    publicKey: Uint8Array,
-    signed: { message: Uint8Array; signature: Uint8Array },
-  ): boolean;
+  verify(publicKey: Uint8Array, signed: { message: Uint8Array; signature: Uint8Array }): boolean;
 }
 
 export const ed25519Candidates: readonly Candidate<Ed25519>[] = [
