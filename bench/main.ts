@@ -1,0 +1,67 @@
+/**
+ * `npm run bench -- <suite> [options]`: Kimberlite's benchmarks. Suites:
+ *   backends   every hot-path primitive on every backend (see bench/README.md)
+ * Every run prints the machine and the backends first, and reports medians of several runs.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatReport } from '../ts/cli/version.js';
+import { parseBackendChoice } from '../ts/crypto/index.js';
+import { loadBackends } from '../ts/storage/index.js';
+import { runBackendBenchmarks } from './backends.js';
+import { formatMachine, machineInfo } from './machine.js';
+import { addRatios, formatRows, formatTargets } from './report.js';
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  }
+  return parsed;
+}
+
+async function backendsSuite(options: { runs: number; seconds: number; json?: string }) {
+  const dataDirectory = resolve('bench', 'results', 'data');
+  const machine = machineInfo(resolve('bench'));
+  const choice = parseBackendChoice(process.env.KIMBERLITE_BACKEND);
+  const selected = await loadBackends({ choice });
+  console.log(formatMachine(machine));
+  console.log(`runs: ${options.runs} x ${options.seconds} s each, median reported`);
+  console.log(`selected backends (KIMBERLITE_BACKEND=${choice}):`);
+  for (const line of formatReport(selected.report)) console.log(`  ${line}`);
+  console.log('');
+  const { rows, skipped } = await runBackendBenchmarks(
+    { runs: options.runs, runSeconds: options.seconds },
+    dataDirectory,
+  );
+  addRatios(rows);
+  console.log(formatRows(rows));
+  console.log('\ntargets:');
+  console.log(formatTargets(rows));
+  if (skipped.length > 0) {
+    console.log('\nnot loaded (not measured):');
+    for (const line of new Set(skipped)) console.log(`  ${line}`);
+  }
+  if (options.json !== undefined) {
+    const report = { suite: 'backends', machine, selected: selected.report, rows, skipped };
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
+const program = new Command('bench').description('Kimberlite benchmarks');
+program
+  .command('backends')
+  .description('every hot-path primitive on every backend that loads')
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 0.2)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(backendsSuite);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
+
+export const BENCH_RESULTS_DIRECTORY = join('bench', 'results');

@@ -1,0 +1,43 @@
+/**
+ * Measuring one operation: Benchmark.js (the `benchmark` package) runs it for a fixed time
+ * budget per run, and we take the median ops/s of several runs, so one noisy run (GC, the
+ * other core busy) moves nothing.
+ */
+import Benchmark from 'benchmark';
+
+export interface MeasureOptions {
+  /** Independent runs; the median is reported. */
+  readonly runs: number;
+  /** Time budget of one run, in seconds. */
+  readonly runSeconds: number;
+}
+
+export interface Measurement {
+  /** Median operations per second over the runs. */
+  readonly opsPerSecond: number;
+  /** Every run's ops/s, for the JSON report. */
+  readonly runs: readonly number[];
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] ?? Number.NaN;
+  if (sorted.length % 2 === 1) return upper;
+  return ((sorted[middle - 1] ?? upper) + upper) / 2;
+}
+
+export function measure(name: string, operation: () => void, options: MeasureOptions): Measurement {
+  const runs: number[] = [];
+  for (let run = 0; run < options.runs; run++) {
+    const bench = new Benchmark(name, operation, {
+      maxTime: options.runSeconds,
+      minSamples: 5,
+      initCount: 1,
+    });
+    bench.run();
+    if (bench.error !== undefined) throw bench.error;
+    runs.push(bench.hz);
+  }
+  return { opsPerSecond: median(runs), runs };
+}
