@@ -133,7 +133,7 @@ function checkFile(root, path, report) {
   if (layer !== 'index' && !(layer in LAYER_DEPENDENCIES)) {
     report(path, 1, `ts/${layer} is not a layer of ARCHITECTURE.md (add it to .ci/tidy.mjs)`);
   }
-  checkImports(root, path.replace(/\.ts$/, '.js'), layer, text, report);
+  checkImports(root, path, layer, text, report);
   if (!PURE_LAYERS.has(layer)) return;
   lines.forEach((line, index) => {
     const code = stripComments(line);
