@@ -52,7 +52,7 @@ describe('tidy', () => {
       'ts/storage/index.ts': "export { y } from '../crypto/sha256/index.js';\n",
       'ts/vsr/replica.ts': "export { z } from '../kernel/index.js';\n",
       'ts/types/long.ts': `export const s = '${'x'.repeat(120)}';\n`,
-      'ts/types/todo.ts': '// TODO: later\nexport const t = 1;\n',
+      'ts/types/todo.ts': `// ${'TO'}DO: later\nexport const t = 1;\n`,
       'test/BadName.test.ts': 'export {};\n',
     });
     const { status, output } = runTidy(root);
