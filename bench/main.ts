@@ -63,5 +63,3 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
-
-export const BENCH_RESULTS_DIRECTORY = join('bench', 'results');
