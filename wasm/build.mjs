@@ -74,7 +74,7 @@ function notBuilt(reason) {
   rmSync(moduleFile, { force: true });
   rmSync(watFile, { force: true });
   writeStatus({ built: false, reason });
-  console.warn(`kimberlite: WASM module not built (TypeScript backends will be used): ${reason}`);
+  console.warn(`kimberlite: our WASM module not built (CRC32C uses another backend): ${reason}`);
 }
 
 /** Bit-at-a-time CRC-32C: slow and obviously right, to check the compiled tables against. */

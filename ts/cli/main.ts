@@ -10,7 +10,10 @@ import { packageVersion, versionText } from './version.js';
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = 'code' in error && typeof error.code === 'string' ? ` [${error.code}]` : '';
-  const cause = error.cause instanceof Error ? `\n  caused by: ${error.cause.message}` : '';
+  const cause =
+    error.cause instanceof Error && !error.message.includes(error.cause.message)
+      ? `\n  caused by: ${error.cause.message}`
+      : '';
   return `${error.message}${code}${cause}`;
 }
 

@@ -80,8 +80,7 @@ export async function selectBackend<T extends Backend>(
   throw new KimberliteError(
     ErrorCode.BackendUnavailable,
     `KIMBERLITE_BACKEND=${choice}: the ${choice} backend for ${primitive} did not load: ` +
-      `${messageOf(first)}. Build it (npm run build:${choice === 'native' ? 'native' : 'wasm'})` +
-      ' or choose another backend (auto, ts).',
+      `${messageOf(first)} (KIMBERLITE_BACKEND=auto uses what loads)`,
     { cause: first },
   );
 }
