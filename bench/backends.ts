@@ -95,7 +95,7 @@ async function sized<T extends Backend>(
       const measurement = measure(`${primitive} ${label} ${workload}`, operation(impl, data), {
         ...context.options,
       });
-      context.rows.push({
+      record(context, {
         section: 'sizes',
         primitive,
         backend: label,
@@ -105,6 +105,13 @@ async function sized<T extends Backend>(
       });
     }
   }
+}
+
+/** Keeps a row, and shows progress on stderr: a full run takes minutes. */
+function record(context: Context, row: ResultRow): void {
+  context.rows.push(row);
+  const ops = Math.round(row.measurement.opsPerSecond).toLocaleString('en-US');
+  process.stderr.write(`  ${row.primitive} ${row.backend} ${row.workload}: ${ops} ops/s\n`);
 }
 
 const KEY = filled(32, 99);
@@ -147,7 +154,7 @@ function batchRow(
   const measurement = measure(`${row.primitive} ${row.backend} ${row.workload}`, operation, {
     ...context.options,
   });
-  context.rows.push({ section: 'batches', ...row, measurement });
+  record(context, { section: 'batches', ...row, measurement });
 }
 
 /** The batch entry points, and the per-record calls they replace as baselines. */
