@@ -1,4 +1,7 @@
-/** The shape shared by the hash functions (SHA-256, BLAKE3). */
+/**
+ * The shape shared by the hash functions (SHA-256, BLAKE3). Backends build it from a small core
+ * with `hash_core.ts`, which holds the checks and loops these comments promise.
+ */
 import type { Backend } from './backend.js';
 import type { RecordBatch } from './batch.js';
 

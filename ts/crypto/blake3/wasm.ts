@@ -1,129 +1,17 @@
 /**
  * BLAKE3 on hash-wasm (the reference C implementation compiled to WebAssembly), unkeyed,
- * 32-byte output: the BLAKE3 backend when the native addon is not built.
- *
- * hash-wasm creates hashers asynchronously only, while `createHasher()` is synchronous, so
- * `load()` creates two instances up front: one for the one-shot calls (digest, batches),
- * which run init-update-digest to completion inside one call, and one shared by every
- * streaming hasher. The streaming instance holds the live state of one hasher (its owner);
- * when another hasher uses it, the owner's state is parked with `save()` and the newcomer's
- * restored with `load()` (a few us per switch, BLAKE3's state being ~1.9 KB; nothing when
- * one stream runs at a time). So hashers stay independent however their calls interleave,
- * in a fixed amount of memory.
- *
- * The streaming machinery is the same as `../sha256/wasm.ts` (kept in step by hand: each
- * backend file stands alone).
+ * 32-byte output: the BLAKE3 backend when the native addon is not built. The one-shot
+ * instance and the shared streaming instance are explained in `../hash_wasm.ts`.
  *
  * Invariant: results are bit-identical to the TypeScript reference (`ts.ts`).
  */
-import type { IHasher } from 'hash-wasm';
-import { assert, CRYPTO, ErrorCode, KimberliteError } from '../../types/index.js';
 import type { BackendInfo } from '../backend.js';
-import { assertBatch, type RecordBatch, recordCount } from '../batch.js';
-import type { Hasher } from '../hash.js';
+import { CheckedHash } from '../hash_core.js';
+import { HashWasmCore } from '../hash_wasm.js';
+import { checkKnownAnswer, loadOnce } from '../load_once.js';
 import type { Blake3 } from './index.js';
 
-const DIGEST_BYTES = CRYPTO.blake3DigestBytes;
-
-/** Copies `digest` into `out[0, DIGEST_BYTES)` and returns that view. */
-function writeDigest(digest: Uint8Array, out: Uint8Array): Uint8Array {
-  assert(out.length >= DIGEST_BYTES, `digest output needs ${DIGEST_BYTES} bytes`);
-  out.set(digest);
-  return out.length === DIGEST_BYTES ? out : out.subarray(0, DIGEST_BYTES);
-}
-
-/**
- * One hash-wasm instance shared by streaming hashers.
- * Invariant: the instance holds `owner`'s live state; every other unfinished hasher's state
- * is in its `parked` field (or it has not started).
- */
-class SharedInstance {
-  readonly inner: IHasher;
-  owner: StreamHasher | null = null;
-
-  constructor(inner: IHasher) {
-    this.inner = inner;
-  }
-
-  /** Makes `hasher`'s state the live one, parking the previous owner's. */
-  acquire(hasher: StreamHasher): IHasher {
-    if (this.owner === hasher) return this.inner;
-    if (this.owner !== null) this.owner.parked = this.inner.save();
-    if (hasher.parked === null) this.inner.init();
-    else this.inner.load(hasher.parked);
-    hasher.parked = null;
-    this.owner = hasher;
-    return this.inner;
-  }
-
-  release(hasher: StreamHasher): void {
-    if (this.owner === hasher) this.owner = null;
-  }
-}
-
-class StreamHasher implements Hasher {
-  /** The saved state while another hasher owns the instance; null when live or not started. */
-  parked: Uint8Array | null = null;
-  private finished = false;
-  private readonly shared: SharedInstance;
-
-  constructor(shared: SharedInstance) {
-    this.shared = shared;
-  }
-
-  update(data: Uint8Array): Hasher {
-    assert(!this.finished, 'update after digest');
-    this.shared.acquire(this).update(data);
-    return this;
-  }
-
-  digest(out?: Uint8Array): Uint8Array {
-    assert(!this.finished, 'digest called twice');
-    this.finished = true;
-    const digest = this.shared.acquire(this).digest('binary');
-    this.shared.release(this);
-    return out === undefined ? digest : writeDigest(digest, out);
-  }
-}
-
 const info: BackendInfo = { kind: 'wasm', name: 'hash-wasm' };
-
-class HashWasmBlake3 implements Blake3 {
-  readonly info = info;
-  readonly digestBytes = DIGEST_BYTES;
-  /** Runs init-update-digest to completion within each call, so it is never shared mid-hash. */
-  private readonly oneShot: IHasher;
-  private readonly shared: SharedInstance;
-
-  constructor(oneShot: IHasher, shared: SharedInstance) {
-    this.oneShot = oneShot;
-    this.shared = shared;
-  }
-
-  digest(data: Uint8Array, out?: Uint8Array): Uint8Array {
-    const digest = this.oneShot.init().update(data).digest('binary');
-    return out === undefined ? digest : writeDigest(digest, out);
-  }
-
-  digestBatch(records: RecordBatch, out: Uint8Array): void {
-    assertBatch(records);
-    const count = recordCount(records);
-    assert(out.length >= count * DIGEST_BYTES, `digestBatch needs ${count} digests of room`);
-    const { data, offsets } = records;
-    for (let i = 0; i < count; i++) {
-      const record = data.subarray(offsets[i], offsets[i + 1]);
-      out.set(this.oneShot.init().update(record).digest('binary'), i * DIGEST_BYTES);
-    }
-  }
-
-  createHasher(): Hasher {
-    return new StreamHasher(this.shared);
-  }
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
 
 /** BLAKE3 of the empty input (the BLAKE3 test vectors): a wrong answer must fail the load. */
 const EMPTY_DIGEST_HEX = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262';
@@ -131,29 +19,10 @@ const EMPTY_DIGEST_HEX = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93
 async function create(): Promise<Blake3> {
   const { createBLAKE3 } = await import('hash-wasm');
   const [oneShot, streaming] = await Promise.all([createBLAKE3(256), createBLAKE3(256)]);
-  const backend = new HashWasmBlake3(oneShot, new SharedInstance(streaming));
-  const empty = toHex(backend.digest(new Uint8Array(0)));
-  if (empty !== EMPTY_DIGEST_HEX) {
-    throw new Error(`known-answer check failed: BLAKE3("") = ${empty}`);
-  }
+  const backend = new CheckedHash(info, new HashWasmCore(oneShot, streaming));
+  checkKnownAnswer(backend.digest(new Uint8Array(0)), EMPTY_DIGEST_HEX, 'BLAKE3("")');
   return backend;
 }
 
-/** Shared by every caller: each call is synchronous and complete, so sharing is safe. */
-let loading: Promise<Blake3> | undefined;
-
 /** BLAKE3 on hash-wasm; rejects with `BACKEND_UNAVAILABLE` without WebAssembly or hash-wasm. */
-export async function load(): Promise<Blake3> {
-  loading ??= create();
-  try {
-    return await loading;
-  } catch (error) {
-    loading = undefined;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new KimberliteError(
-      ErrorCode.BackendUnavailable,
-      `hash-wasm BLAKE3 did not load: ${reason}`,
-      { cause: error },
-    );
-  }
-}
+export const load: () => Promise<Blake3> = loadOnce('hash-wasm BLAKE3', create);

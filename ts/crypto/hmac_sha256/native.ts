@@ -1,15 +1,15 @@
 /**
  * HMAC-SHA256 on the native addon: OpenSSL's SHA-256 under an RFC 2104 construction whose
  * padded-key states are computed once per call, so `macBatch` pays the key setup once for the
- * whole batch.
+ * whole batch, in ONE addon call (which checks the batch and the room itself).
  */
 import { loadNativeAddon } from '../../platform/index.js';
-import { assert, CRYPTO } from '../../types/index.js';
 import type { BackendInfo } from '../backend.js';
 import type { RecordBatch } from '../batch.js';
+import { outputOf } from '../hash_core.js';
+import { MAC_BYTES } from './checked_mac.js';
 import type { HmacSha256 } from './index.js';
 
-const MAC_BYTES = CRYPTO.hmacSha256Bytes;
 const info: BackendInfo = { kind: 'native', name: 'openssl' };
 
 /** The native HMAC-SHA256 backend; rejects when the addon is not built or does not load. */
@@ -18,14 +18,7 @@ export async function load(): Promise<HmacSha256> {
   return {
     info,
     mac(key: Uint8Array, data: Uint8Array, options?: { out?: Uint8Array }): Uint8Array {
-      const out = options?.out;
-      let target: Uint8Array;
-      if (out === undefined) {
-        target = new Uint8Array(MAC_BYTES);
-      } else {
-        assert(out.length >= MAC_BYTES, `mac output needs ${MAC_BYTES} bytes`);
-        target = out.length === MAC_BYTES ? out : out.subarray(0, MAC_BYTES);
-      }
+      const target = outputOf(options?.out, MAC_BYTES, 'mac');
       hmacSha256(key, data, target);
       return target;
     },

@@ -3,38 +3,29 @@
  * entry point imports the key once as a KeyObject and reuses it for every record.
  */
 import { createHmac, createSecretKey } from 'node:crypto';
-import { assert, CRYPTO } from '../../types/index.js';
 import type { BackendInfo } from '../backend.js';
-import { assertBatch, type RecordBatch, recordCount } from '../batch.js';
+import { CheckedHmacSha256, type MacCore } from './checked_mac.js';
 import type { HmacSha256 } from './index.js';
 
-const MAC_BYTES = CRYPTO.hmacSha256Bytes;
+/** node:crypto returns a new Buffer per MAC; the `Into` calls copy it into place. */
+const core: MacCore = {
+  mac: (key, data) => createHmac('sha256', key).update(data).digest(),
+  macInto(key, data, out) {
+    out.set(core.mac(key, data));
+  },
+  keyed(key) {
+    const keyObject = createSecretKey(key);
+    return {
+      macInto(data, out, at) {
+        out.set(createHmac('sha256', keyObject).update(data).digest(), at);
+      },
+    };
+  },
+};
 
 const info: BackendInfo = { kind: 'node', name: 'crypto.createHmac' };
 
-const backend: HmacSha256 = {
-  info,
-  mac(key: Uint8Array, data: Uint8Array, options?: { out?: Uint8Array }): Uint8Array {
-    const mac = createHmac('sha256', key).update(data).digest();
-    const out = options?.out;
-    if (out === undefined) return mac;
-    assert(out.length >= MAC_BYTES, `mac output needs ${MAC_BYTES} bytes`);
-    out.set(mac);
-    return out.length === MAC_BYTES ? out : out.subarray(0, MAC_BYTES);
-  },
-  macBatch(key: Uint8Array, records: RecordBatch, options: { out: Uint8Array }): void {
-    const { out } = options;
-    assertBatch(records);
-    const count = recordCount(records);
-    assert(out.length >= count * MAC_BYTES, `macBatch needs ${count} MACs of room`);
-    const { data, offsets } = records;
-    const keyObject = createSecretKey(key);
-    for (let i = 0; i < count; i++) {
-      const record = data.subarray(offsets[i], offsets[i + 1]);
-      out.set(createHmac('sha256', keyObject).update(record).digest(), i * MAC_BYTES);
-    }
-  },
-};
+const backend: HmacSha256 = new CheckedHmacSha256(info, core);
 
 /** HMAC-SHA256 on node:crypto; loads wherever Node runs. */
 export async function load(): Promise<HmacSha256> {

@@ -15,12 +15,10 @@
  * `node:crypto`'s `createHmac('sha256', key)`.
  */
 import type { IHasher } from 'hash-wasm';
-import { assert, CRYPTO, ErrorCode, KimberliteError } from '../../types/index.js';
 import type { BackendInfo } from '../backend.js';
-import { assertBatch, type RecordBatch, recordCount } from '../batch.js';
+import { checkKnownAnswer, loadOnce } from '../load_once.js';
+import { CheckedHmacSha256, type KeyedMac, type MacCore } from './checked_mac.js';
 import type { HmacSha256 } from './index.js';
-
-const MAC_BYTES = CRYPTO.hmacSha256Bytes;
 
 /** SHA-256's block size: HMAC pads keys to it. */
 const BLOCK_BYTES = 64;
@@ -31,10 +29,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-const info: BackendInfo = { kind: 'wasm', name: 'hash-wasm' };
-
-class HashWasmHmacSha256 implements HmacSha256 {
-  readonly info = info;
+class HashWasmHmacCore implements MacCore {
   /** Runs each hash to completion within one call, so it is never shared mid-hash. */
   private readonly sha256: IHasher;
   /** A copy of the last key (the caller may reuse its buffer); null before the first call. */
@@ -42,30 +37,27 @@ class HashWasmHmacSha256 implements HmacSha256 {
   /** Invariant: `key` padded to a block and XORed with 0x36 (inner) and 0x5c (outer). */
   private readonly innerPad = new Uint8Array(BLOCK_BYTES);
   private readonly outerPad = new Uint8Array(BLOCK_BYTES);
+  /** Uses the current pads: valid for one batch, during which nothing else changes the key. */
+  private readonly current: KeyedMac = {
+    macInto: (data, out, at) => out.set(this.macOf(data), at),
+  };
 
   constructor(sha256: IHasher) {
     this.sha256 = sha256;
   }
 
-  mac(key: Uint8Array, data: Uint8Array, options?: { out?: Uint8Array }): Uint8Array {
+  mac(key: Uint8Array, data: Uint8Array): Uint8Array {
     this.useKey(key);
-    const out = options?.out;
-    if (out === undefined) return this.macOf(data);
-    assert(out.length >= MAC_BYTES, `mac output needs ${MAC_BYTES} bytes`);
-    out.set(this.macOf(data));
-    return out.length === MAC_BYTES ? out : out.subarray(0, MAC_BYTES);
+    return this.macOf(data);
   }
 
-  macBatch(key: Uint8Array, records: RecordBatch, options: { out: Uint8Array }): void {
-    const { out } = options;
-    assertBatch(records);
-    const count = recordCount(records);
-    assert(out.length >= count * MAC_BYTES, `macBatch needs ${count} MACs of room`);
+  macInto(key: Uint8Array, data: Uint8Array, out: Uint8Array): void {
+    out.set(this.mac(key, data));
+  }
+
+  keyed(key: Uint8Array): KeyedMac {
     this.useKey(key);
-    const { data, offsets } = records;
-    for (let i = 0; i < count; i++) {
-      out.set(this.macOf(data.subarray(offsets[i], offsets[i + 1])), i * MAC_BYTES);
-    }
+    return this.current;
   }
 
   /** Makes the pads those of `key`, recomputing them only when the key changed. */
@@ -91,41 +83,19 @@ class HashWasmHmacSha256 implements HmacSha256 {
   }
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
+const info: BackendInfo = { kind: 'wasm', name: 'hash-wasm' };
 
 /** RFC 4231 test case 2 (key "Jefe"): a load that computes wrong answers must fail. */
 const RFC4231_CASE2_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
 
 async function create(): Promise<HmacSha256> {
   const { createSHA256 } = await import('hash-wasm');
-  const backend = new HashWasmHmacSha256(await createSHA256());
+  const backend = new CheckedHmacSha256(info, new HashWasmHmacCore(await createSHA256()));
   const encoder = new TextEncoder();
-  const mac = toHex(
-    backend.mac(encoder.encode('Jefe'), encoder.encode('what do ya want for nothing?')),
-  );
-  if (mac !== RFC4231_CASE2_HEX) {
-    throw new Error(`known-answer check failed: RFC 4231 case 2 gave ${mac}`);
-  }
+  const mac = backend.mac(encoder.encode('Jefe'), encoder.encode('what do ya want for nothing?'));
+  checkKnownAnswer(mac, RFC4231_CASE2_HEX, 'HMAC-SHA256 of RFC 4231 case 2');
   return backend;
 }
 
-/** Shared by every caller: each call is synchronous and complete, so sharing is safe. */
-let loading: Promise<HmacSha256> | undefined;
-
 /** HMAC-SHA256 on hash-wasm; rejects with `BACKEND_UNAVAILABLE` without WebAssembly or it. */
-export async function load(): Promise<HmacSha256> {
-  loading ??= create();
-  try {
-    return await loading;
-  } catch (error) {
-    loading = undefined;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new KimberliteError(
-      ErrorCode.BackendUnavailable,
-      `hash-wasm HMAC-SHA256 did not load: ${reason}`,
-      { cause: error },
-    );
-  }
-}
+export const load: () => Promise<HmacSha256> = loadOnce('hash-wasm HMAC-SHA256', create);
