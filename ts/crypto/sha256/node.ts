@@ -1,6 +1,7 @@
 /**
  * SHA-256 on `node:crypto` (the OpenSSL inside the `node` binary): `crypto.hash` for one-shot
- * digests, which skips building a Hash object, and `createHash` for streaming and chains.
+ * digests and short chain links, which skips building a Hash object, and `createHash` for
+ * streaming and long chain links.
  * Each call crosses into C++ once, so this wins for large inputs and loses to the pure
  * TypeScript reference on many tiny ones.
  */
@@ -25,15 +26,32 @@ function createHasher(): Hasher {
   return hasher;
 }
 
+/**
+ * Chain links of records up to this size are hashed by one `crypto.hash` over a scratch copy
+ * of `previous ++ record`: building a Hash object per link (`createHash`) costs more than the
+ * copy (measured: 1.7x slower for 128-byte records). Larger records stream, copying nothing.
+ */
+const CHAIN_COPY_BYTES_MAX = 4096;
+const DIGEST_BYTES = CRYPTO.sha256DigestBytes;
+/** Reused by every link; sized for the largest record that is copied. */
+const chainScratch = new Uint8Array(DIGEST_BYTES + CHAIN_COPY_BYTES_MAX);
+
 /** node:crypto returns a new Buffer per digest; `digestInto` copies it into place. */
 const core: ChainCore = {
-  digestBytes: CRYPTO.sha256DigestBytes,
+  digestBytes: DIGEST_BYTES,
   digest: (data) => nodeCrypto.hash('sha256', data, 'buffer'),
   digestInto(data, out, at) {
     out.set(nodeCrypto.hash('sha256', data, 'buffer'), at);
   },
   chainLinkInto(previous, record, link) {
-    link.set(nodeCrypto.createHash('sha256').update(previous).update(record).digest());
+    if (record.length > CHAIN_COPY_BYTES_MAX) {
+      link.set(nodeCrypto.createHash('sha256').update(previous).update(record).digest());
+      return;
+    }
+    chainScratch.set(previous, 0);
+    chainScratch.set(record, DIGEST_BYTES);
+    const joined = chainScratch.subarray(0, DIGEST_BYTES + record.length);
+    link.set(nodeCrypto.hash('sha256', joined, 'buffer'));
   },
   createHasher,
 };
