@@ -16,20 +16,13 @@
  */
 import type { BackendInfo } from '../../crypto/index.js';
 import { loadNativeAddon, type NativeAddon } from '../../platform/index.js';
-import { assert, ErrorCode, KimberliteError, LIMITS } from '../../types/index.js';
+import { assert, ErrorCode, KimberliteError } from '../../types/index.js';
+import { assertPages, assertRead, assertWrite } from './checks.js';
 import type { SegmentFile, SegmentIo } from './index.js';
 
-const PAGE_BYTES = LIMITS.pageSizeBytes;
 const info: BackendInfo = { kind: 'native', name: 'o_direct' };
 
 type SegmentHandle = ReturnType<NativeAddon['segmentOpen']>['handle'];
-
-function assertPages(bytes: number, what: string): void {
-  assert(
-    Number.isSafeInteger(bytes) && bytes >= 0 && bytes % PAGE_BYTES === 0,
-    `${what} must be a multiple of ${PAGE_BYTES} bytes, got ${bytes}`,
-  );
-}
 
 /**
  * Runs an addon call. A failed file operation (the addon's error carries `syscall` and `path`,
@@ -68,25 +61,14 @@ export class NativeSegmentFile implements SegmentFile {
   writePages(buffer: Uint8Array, options: { positionBytes: number; sync: boolean }): void {
     const { positionBytes, sync } = options;
     assert(!this.closed, `segment ${this.path} used after close()`);
-    assertPages(positionBytes, 'a write position');
-    assertPages(buffer.length, 'a write length');
-    assert(
-      positionBytes + buffer.length <= this.sizeBytes,
-      `a write of ${buffer.length} bytes at ${positionBytes} runs past the ` +
-        `${this.sizeBytes}-byte segment ${this.path}`,
-    );
+    assertWrite(this, positionBytes, buffer.length);
     io(() => this.addon.segmentWritePages(this.handle, buffer, positionBytes, sync));
   }
 
   readPages(buffer: Uint8Array, options: { positionBytes: number }): number {
     const { positionBytes } = options;
     assert(!this.closed, `segment ${this.path} used after close()`);
-    assertPages(positionBytes, 'a read position');
-    assertPages(buffer.length, 'a read length');
-    assert(
-      positionBytes <= this.sizeBytes,
-      `a read at ${positionBytes} starts past the ${this.sizeBytes}-byte segment ${this.path}`,
-    );
+    assertRead(this, positionBytes, buffer.length);
     return io(() => this.addon.segmentReadPages(this.handle, buffer, positionBytes));
   }
 

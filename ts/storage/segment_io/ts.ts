@@ -25,10 +25,10 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackendInfo } from '../../crypto/index.js';
-import { assert, ErrorCode, KimberliteError, LIMITS } from '../../types/index.js';
+import { assert, ErrorCode, KimberliteError } from '../../types/index.js';
+import { assertPages, assertRead, assertWrite } from './checks.js';
 import type { SegmentFile, SegmentIo } from './index.js';
 
-const PAGE_BYTES = LIMITS.pageSizeBytes;
 /** Zeros are written in chunks of this size: few syscalls, bounded memory. */
 const ZERO_CHUNK_BYTES = 1024 * 1024;
 
@@ -41,13 +41,6 @@ function ioError(operation: string, path: string, error: unknown): KimberliteErr
 
 function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
-}
-
-function assertPages(bytes: number, what: string): void {
-  assert(
-    Number.isSafeInteger(bytes) && bytes >= 0 && bytes % PAGE_BYTES === 0,
-    `${what} must be a multiple of ${PAGE_BYTES} bytes, got ${bytes}`,
-  );
 }
 
 /** Writes all of `data` at `positionBytes`, looping over short writes. */
@@ -140,13 +133,7 @@ class FsSegmentFile implements SegmentFile {
   writePages(buffer: Uint8Array, options: { positionBytes: number; sync: boolean }): void {
     const { positionBytes, sync } = options;
     assert(this.fd >= 0, `segment ${this.path} used after close()`);
-    assertPages(positionBytes, 'a write position');
-    assertPages(buffer.length, 'a write length');
-    assert(
-      positionBytes + buffer.length <= this.sizeBytes,
-      `a write of ${buffer.length} bytes at ${positionBytes} runs past the ` +
-        `${this.sizeBytes}-byte segment ${this.path}`,
-    );
+    assertWrite(this, positionBytes, buffer.length);
     try {
       writeAll(this.fd, buffer, positionBytes);
     } catch (error) {
@@ -158,12 +145,7 @@ class FsSegmentFile implements SegmentFile {
   readPages(buffer: Uint8Array, options: { positionBytes: number }): number {
     const { positionBytes } = options;
     assert(this.fd >= 0, `segment ${this.path} used after close()`);
-    assertPages(positionBytes, 'a read position');
-    assertPages(buffer.length, 'a read length');
-    assert(
-      positionBytes <= this.sizeBytes,
-      `a read at ${positionBytes} starts past the ${this.sizeBytes}-byte segment ${this.path}`,
-    );
+    assertRead(this, positionBytes, buffer.length);
     try {
       return readAll(this.fd, buffer, positionBytes);
     } catch (error) {
