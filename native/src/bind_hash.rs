@@ -19,14 +19,14 @@ pub fn register(env: Env, exports: Value) -> JsResult<()> {
     export(env, exports, "sha256Digest", sha256_digest)?;
     export(env, exports, "sha256DigestBatch", sha256_digest_batch)?;
     export(env, exports, "sha256HashChain", sha256_hash_chain)?;
-    export(env, exports, "sha256HasherCreate", sha256_hasher_create)?;
-    export(env, exports, "sha256HasherUpdate", sha256_hasher_update)?;
-    export(env, exports, "sha256HasherDigest", sha256_hasher_digest)?;
+    export(env, exports, "sha256HasherCreate", hasher_create::<Sha256>)?;
+    export(env, exports, "sha256HasherUpdate", hasher_update::<Sha256>)?;
+    export(env, exports, "sha256HasherDigest", hasher_digest::<Sha256>)?;
     export(env, exports, "blake3Digest", blake3_digest)?;
     export(env, exports, "blake3DigestBatch", blake3_digest_batch)?;
-    export(env, exports, "blake3HasherCreate", blake3_hasher_create)?;
-    export(env, exports, "blake3HasherUpdate", blake3_hasher_update)?;
-    export(env, exports, "blake3HasherDigest", blake3_hasher_digest)?;
+    export(env, exports, "blake3HasherCreate", hasher_create::<Blake3>)?;
+    export(env, exports, "blake3HasherUpdate", hasher_update::<Blake3>)?;
+    export(env, exports, "blake3HasherDigest", hasher_digest::<Blake3>)?;
     export(env, exports, "hmacSha256", hmac_sha256)?;
     export(env, exports, "hmacSha256Batch", hmac_sha256_batch)?;
     Ok(())
@@ -168,51 +168,76 @@ fn sha256_hash_chain(env: Env, args: &Args) -> JsResult<Value> {
     undefined(env)
 }
 
+/// A hash with a streaming form behind a JS handle, tagged so handles cannot be mixed up.
+trait Streaming: Sized + 'static {
+    const TAG: &'static TypeTag;
+    fn start() -> Self;
+    fn absorb(&mut self, data: &[u8]);
+    fn finish(self, out: &mut [u8; DIGEST_BYTES]);
+}
+
+impl Streaming for Sha256 {
+    const TAG: &'static TypeTag = &TypeTag {
+        lower: 0x6b69_6d62_0001_0001,
+        upper: 0x5348_4132_3536_0001,
+    };
+    fn start() -> Self {
+        Sha256::new()
+    }
+    fn absorb(&mut self, data: &[u8]) {
+        self.update(data);
+    }
+    fn finish(self, out: &mut [u8; DIGEST_BYTES]) {
+        self.finish_into(out);
+    }
+}
+
+impl Streaming for Blake3 {
+    const TAG: &'static TypeTag = &TypeTag {
+        lower: 0x6b69_6d62_0001_0002,
+        upper: 0x424c_414b_4533_0001,
+    };
+    fn start() -> Self {
+        Blake3::new()
+    }
+    fn absorb(&mut self, data: &[u8]) {
+        self.update(data);
+    }
+    fn finish(self, out: &mut [u8; DIGEST_BYTES]) {
+        self.finish_into(out);
+    }
+}
+
 /// The state behind a streaming-hasher handle; `None` once digested.
 struct HasherBox<T>(Option<T>);
-
-static SHA256_HASHER_TAG: TypeTag = TypeTag {
-    lower: 0x6b69_6d62_0001_0001,
-    upper: 0x5348_4132_3536_0001,
-};
-static BLAKE3_HASHER_TAG: TypeTag = TypeTag {
-    lower: 0x6b69_6d62_0001_0002,
-    upper: 0x424c_414b_4533_0001,
-};
-
-fn sha256_hasher_create(env: Env, _args: &Args) -> JsResult<Value> {
-    new_external(
-        env,
-        Box::new(HasherBox(Some(Sha256::new()))),
-        &SHA256_HASHER_TAG,
-    )
-}
 
 fn finished() -> JsError {
     JsError::Plain("this hasher was already digested; create a new one".into())
 }
 
-/// sha256HasherUpdate(handle, data)
-fn sha256_hasher_update(env: Env, args: &Args) -> JsResult<Value> {
-    // SAFETY: the tag guarantees the handle boxes a HasherBox<Sha256>.
-    let state = unsafe { args.external::<HasherBox<Sha256>>(0, &SHA256_HASHER_TAG, "hasher")? };
+/// sha256HasherCreate() / blake3HasherCreate(): a new handle.
+fn hasher_create<H: Streaming>(env: Env, _args: &Args) -> JsResult<Value> {
+    new_external(env, Box::new(HasherBox(Some(H::start()))), H::TAG)
+}
+
+/// sha256HasherUpdate(handle, data) / blake3HasherUpdate(handle, data)
+fn hasher_update<H: Streaming>(env: Env, args: &Args) -> JsResult<Value> {
+    // SAFETY: the tag guarantees the handle boxes a HasherBox<H>.
+    let state = unsafe { args.external::<HasherBox<H>>(0, H::TAG, "hasher")? };
     let data = args.bytes(1, "data")?;
     // SAFETY: read-only view for this call.
-    state
-        .0
-        .as_mut()
-        .ok_or_else(finished)?
-        .update(unsafe { data.slice() });
+    let hasher = state.0.as_mut().ok_or_else(finished)?;
+    hasher.absorb(unsafe { data.slice() });
     undefined(env)
 }
 
 /// sha256HasherDigest(handle, out): digest into out[0, 32); the handle is finished after.
-fn sha256_hasher_digest(env: Env, args: &Args) -> JsResult<Value> {
-    // SAFETY: as in `sha256_hasher_update`.
-    let state = unsafe { args.external::<HasherBox<Sha256>>(0, &SHA256_HASHER_TAG, "hasher")? };
+fn hasher_digest<H: Streaming>(env: Env, args: &Args) -> JsResult<Value> {
+    // SAFETY: as in `hasher_update`.
+    let state = unsafe { args.external::<HasherBox<H>>(0, H::TAG, "hasher")? };
     let out = args.bytes(1, "out")?;
     let target = digest_slot(&out)?;
-    state.0.take().ok_or_else(finished)?.finish_into(target);
+    state.0.take().ok_or_else(finished)?.finish(target);
     undefined(env)
 }
 
@@ -233,36 +258,6 @@ fn blake3_digest_batch(env: Env, args: &Args) -> JsResult<Value> {
     for index in 0..records.count() {
         blake3::digest_into(records.get(index), slot(out, index));
     }
-    undefined(env)
-}
-
-fn blake3_hasher_create(env: Env, _args: &Args) -> JsResult<Value> {
-    new_external(
-        env,
-        Box::new(HasherBox(Some(Blake3::new()))),
-        &BLAKE3_HASHER_TAG,
-    )
-}
-
-fn blake3_hasher_update(env: Env, args: &Args) -> JsResult<Value> {
-    // SAFETY: the tag guarantees the handle boxes a HasherBox<Blake3>.
-    let state = unsafe { args.external::<HasherBox<Blake3>>(0, &BLAKE3_HASHER_TAG, "hasher")? };
-    let data = args.bytes(1, "data")?;
-    // SAFETY: read-only view for this call.
-    state
-        .0
-        .as_mut()
-        .ok_or_else(finished)?
-        .update(unsafe { data.slice() });
-    undefined(env)
-}
-
-fn blake3_hasher_digest(env: Env, args: &Args) -> JsResult<Value> {
-    // SAFETY: as in `blake3_hasher_update`.
-    let state = unsafe { args.external::<HasherBox<Blake3>>(0, &BLAKE3_HASHER_TAG, "hasher")? };
-    let out = args.bytes(1, "out")?;
-    let target = digest_slot(&out)?;
-    state.0.take().ok_or_else(finished)?.finish_into(target);
     undefined(env)
 }
 
