@@ -91,7 +91,16 @@ const PURE_BANNED = [
 const UNLINKED_TODO = new RegExp(`\\b${'TO'}DO\\b(?!\\(#\\d+\\))`);
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.mjs', '.js', '.rs'];
-const SKIP_DIRECTORIES = new Set(['node_modules', 'dist', 'build', 'target', '.git', '.tmp']);
+// Generated or installed trees, and benchmark output (bench/results/), are not our source.
+const SKIP_DIRECTORIES = new Set([
+  'node_modules',
+  'dist',
+  'build',
+  'target',
+  '.git',
+  '.tmp',
+  'results',
+]);
 
 function walk(directory, files = []) {
   let entries;
