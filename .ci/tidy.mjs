@@ -13,6 +13,19 @@ const LINE_LENGTH_MAX = 100;
 
 // Which layers each layer may import (ARCHITECTURE.md section 2). A layer absent here may
 // import nothing but itself; `index` is the facade ts/index.ts.
+const BELOW_SHELLS = [
+  'types',
+  'platform',
+  'crypto',
+  'storage',
+  'kernel',
+  'store',
+  'query',
+  'vsr',
+  'runtime',
+  'directory',
+  'compliance',
+];
 const LAYER_DEPENDENCIES = {
   types: [],
   platform: ['types'],
@@ -26,51 +39,11 @@ const LAYER_DEPENDENCIES = {
   directory: ['types', 'crypto', 'kernel'],
   compliance: ['types', 'crypto', 'storage', 'kernel', 'store', 'query', 'runtime'],
   wire: ['types', 'crypto'],
-  server: [
-    'types',
-    'platform',
-    'crypto',
-    'storage',
-    'kernel',
-    'store',
-    'query',
-    'vsr',
-    'runtime',
-    'directory',
-    'compliance',
-    'wire',
-  ],
+  // The shells sit on every layer below the protocol; the CLI also on the server and client.
+  server: [...BELOW_SHELLS, 'wire'],
   client: ['types', 'crypto', 'wire'],
-  cli: [
-    'types',
-    'platform',
-    'crypto',
-    'storage',
-    'kernel',
-    'store',
-    'query',
-    'vsr',
-    'runtime',
-    'directory',
-    'compliance',
-    'wire',
-    'server',
-    'client',
-  ],
-  sim: [
-    'types',
-    'platform',
-    'crypto',
-    'storage',
-    'kernel',
-    'store',
-    'query',
-    'vsr',
-    'runtime',
-    'directory',
-    'compliance',
-    'wire',
-  ],
+  cli: [...BELOW_SHELLS, 'wire', 'server', 'client'],
+  sim: [...BELOW_SHELLS, 'wire'],
 };
 
 // Deterministic layers (ARCHITECTURE.md section 7): no IO, clock, randomness or concurrency.
