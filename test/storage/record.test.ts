@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrypto, parseBackendChoice } from '../../ts/crypto/index.js';
 import {
   encodeRecords,
+  encodeRecordsAt,
   RECORD_HEADER_BYTES,
   type RecordCrypto,
   type RecordInput,
@@ -273,6 +274,27 @@ describe('limits and bad input', () => {
     );
     expect(() =>
       encodeRecords(crypto, GENESIS, [{ ...event(0, utf8('x')), tenant: 2 ** 32 }]),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+  });
+});
+
+describe('encodeRecordsAt', () => {
+  it('equals encodeRecords with consecutive offsets, and returns every chain hash', () => {
+    const payloads = [utf8('one'), utf8(''), utf8('three')];
+    const withOffsets = events(payloads, 40);
+    const bodies = withOffsets.map(({ offset: _offset, ...body }) => body);
+    const at = encodeRecordsAt(crypto, GENESIS, bodies, { firstOffset: 40n });
+    const plain = encodeRecords(crypto, GENESIS, withOffsets);
+    expect(at.bytes).toEqual(plain.bytes);
+    expect(at.hashes).toEqual(plain.hashes);
+    expect(at.hashes.length).toBe(3 * 32);
+    // h[i] is record i+1's previous hash; the last is the head.
+    const scan = scanRecords(at.bytes, ALL);
+    expect(scan.records[1]?.previousHash).toEqual(at.hashes.subarray(0, 32));
+    expect(scan.records[2]?.previousHash).toEqual(at.hashes.subarray(32, 64));
+    expect(at.hashes.subarray(64)).toEqual(at.head);
+    expect(() =>
+      encodeRecordsAt(crypto, GENESIS, bodies, { firstOffset: LIMITS.positionMax }),
     ).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
   });
 });

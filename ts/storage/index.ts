@@ -2,7 +2,34 @@
 export type { Backends } from './backends.js';
 export { loadBackends } from './backends.js';
 export type {
+  BatchHeader,
+  BatchHeaderDecode,
+  BatchTenant,
+  LeafRecord,
+} from './batch_header.js';
+export {
+  BATCH_HEADER_VERSION,
+  batchLeafHashes,
+  decodeBatchHeader,
+  encodeBatchHeader,
+} from './batch_header.js';
+export type { Checkpoint, CheckpointRead, PartitionMark } from './checkpoint_file.js';
+export {
+  CHECKPOINT_FILE_NAME,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+} from './checkpoint_file.js';
+export type { GroupCommitOptions, GroupCommitter } from './group_commit.js';
+export { createGroupCommitter } from './group_commit.js';
+export type { DirectoryLock } from './lock.js';
+export { acquireDirectoryLock, LOCK_FILE_NAME } from './lock.js';
+export type { MerkleProof } from './merkle.js';
+export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+export type {
   EncodedRecords,
+  RecordBody,
   RecordCrypto,
   RecordHeader,
   RecordInput,
@@ -13,6 +40,7 @@ export type {
 } from './record.js';
 export {
   encodeRecords,
+  encodeRecordsAt,
   FORMAT_VERSION,
   RECORD_HEADER_BYTES,
   RECORD_MAGIC,
@@ -23,3 +51,5 @@ export {
 } from './record.js';
 export type { SegmentFile, SegmentIo } from './segment_io/index.js';
 export { segmentIoCandidates } from './segment_io/index.js';
+export { openSegmentLog } from './segment_log.js';
+export { CHECKPOINT_EVERY_BATCHES_DEFAULT, openStorage } from './storage.js';

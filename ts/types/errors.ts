@@ -10,6 +10,10 @@ export const ErrorCode = {
   BackendUnavailable: 'BACKEND_UNAVAILABLE',
   InvalidBackendChoice: 'INVALID_BACKEND_CHOICE',
   IoError: 'IO_ERROR',
+  /** Another live process has the data directory open (its LOCK file). */
+  DirectoryLocked: 'DIRECTORY_LOCKED',
+  /** Stored bytes fail a check (CRC, chain, Merkle root, a file's own checksum). */
+  Corruption: 'CORRUPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
