@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- <suite> [options]`: Kimberlite's benchmarks. Suites:
  *   backends   every hot-path primitive on every backend (see bench/README.md)
+ *   log        the SegmentLog's synced appends against the disk's limit, same run
  * Every run prints the machine and the backends first, and reports medians of several runs.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { formatReport } from '../ts/cli/version.js';
 import { parseBackendChoice } from '../ts/crypto/index.js';
 import { loadBackends } from '../ts/storage/index.js';
 import { runBackendBenchmarks } from './backends.js';
+import { formatLogRows, formatLogTargets, runLogBenchmarks } from './log.js';
 import { formatMachine, machineInfo } from './machine.js';
 import { addRatios, formatRows, formatTargets } from './report.js';
 
@@ -21,9 +23,15 @@ function positive(value: string): number {
   return parsed;
 }
 
-async function backendsSuite(options: { runs: number; seconds: number; json?: string }) {
-  const dataDirectory = resolve('bench', 'results', 'data');
-  const machine = machineInfo(resolve('bench'));
+interface SuiteOptions {
+  readonly runs: number;
+  readonly seconds: number;
+  readonly json?: string;
+}
+
+/** The header every suite prints: machine (with the disk under `diskPath`), runs, backends. */
+async function header(options: SuiteOptions, diskPath: string) {
+  const machine = machineInfo(diskPath);
   const choice = parseBackendChoice(process.env.KIMBERLITE_BACKEND);
   const selected = await loadBackends({ choice });
   console.log(formatMachine(machine));
@@ -31,6 +39,12 @@ async function backendsSuite(options: { runs: number; seconds: number; json?: st
   console.log(`selected backends (KIMBERLITE_BACKEND=${choice}):`);
   for (const line of formatReport(selected.report)) console.log(`  ${line}`);
   console.log('');
+  return { machine, selected };
+}
+
+async function backendsSuite(options: SuiteOptions) {
+  const dataDirectory = resolve('bench', 'results', 'data');
+  const { machine, selected } = await header(options, resolve('bench'));
   const { rows, skipped } = await runBackendBenchmarks(
     { runs: options.runs, runSeconds: options.seconds },
     dataDirectory,
@@ -50,6 +64,25 @@ async function backendsSuite(options: { runs: number; seconds: number; json?: st
   }
 }
 
+async function logSuite(options: SuiteOptions) {
+  const dataDirectory = resolve('bench', 'results', 'log');
+  const { machine, selected } = await header(options, resolve('bench'));
+  const results = runLogBenchmarks(
+    selected,
+    { runs: options.runs, runSeconds: options.seconds },
+    dataDirectory,
+  );
+  console.log('MB/s counts payload bytes; one operation is one batch, synced');
+  console.log(formatLogRows(results));
+  console.log('\ntargets:');
+  console.log(formatLogTargets(results));
+  if (options.json !== undefined) {
+    const report = { suite: 'log', machine, selected: selected.report, ...results };
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
 const program = new Command('bench').description('Kimberlite benchmarks');
 program
   .command('backends')
@@ -58,6 +91,13 @@ program
   .option('--seconds <s>', 'time budget of one run', positive, 0.2)
   .option('--json <file>', 'also write the results as JSON')
   .action(backendsSuite);
+program
+  .command('log')
+  .description("the SegmentLog's synced appends against the same disk's physical limit")
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 0.2)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(logSuite);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
