@@ -1,12 +1,12 @@
 /**
  * Preparing an append (docs/storage-format.md, "Segment log"): the limits checked before
- * anything is encoded or written, the checkpoint record's payload, and laying the encoded
- * pieces of one append out as one run of records to place into segments.
+ * anything is encoded or written, the checkpoint record's payload, and the shape of one
+ * append's records as they are placed into segments.
  *
  * Invariant: nothing here does IO; a batch that passes `checkAppendLimits` fits the log.
  */
 import { CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
-import { type EncodedRecords, RECORD_HEADER_BYTES } from './record.js';
+import { RECORD_HEADER_BYTES } from './record.js';
 import type { AppendRecord } from './types.js';
 
 const HASH_BYTES = CRYPTO.sha256DigestBytes;
@@ -33,27 +33,6 @@ export interface Placement {
   readonly bytes: Uint8Array;
   readonly bounds: Uint32Array;
   readonly kinds: Uint8Array;
-}
-
-export function placementOf(
-  pieces: readonly EncodedRecords[],
-  kinds: readonly number[],
-): Placement {
-  const only = pieces.length === 1 ? pieces[0] : undefined;
-  if (only !== undefined)
-    return { bytes: only.bytes, bounds: only.offsets, kinds: Uint8Array.from(kinds) };
-  let total = 0;
-  for (const piece of pieces) total += piece.bytes.length;
-  const bytes = new Uint8Array(total);
-  const bounds = new Uint32Array(kinds.length + 1);
-  let at = 0;
-  let record = 0;
-  for (const piece of pieces) {
-    bytes.set(piece.bytes, at);
-    for (let i = 1; i < piece.offsets.length; i++) bounds[++record] = at + (piece.offsets[i] ?? 0);
-    at += piece.bytes.length;
-  }
-  return { bytes, bounds, kinds: Uint8Array.from(kinds) };
 }
 
 /** Rejects a batch past a limit (LIMIT_EXCEEDED) before anything is encoded or written. */

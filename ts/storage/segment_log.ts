@@ -13,21 +13,10 @@
  *   the next append (so an append's records keep consecutive offsets).
  * - After an IO error the log refuses every call but `close` (reopen it to recover).
  */
-import { ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
 import { SegmentIndex } from './offset_index.js';
-import {
-  type EncodedRecords,
-  encodeRecords,
-  encodeRecordsAt,
-  type RecordInput,
-  RecordKind,
-} from './record.js';
-import {
-  checkAppendLimits,
-  checkpointPayload,
-  type Placement,
-  placementOf,
-} from './segment_append.js';
+import { encodeRecordsAt, type RecordBody, RecordKind } from './record.js';
+import { checkAppendLimits, checkpointPayload, type Placement } from './segment_append.js';
 import { indexPath, segmentPath, writeFileDurably } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import { SegmentReader } from './segment_read.js';
@@ -49,6 +38,7 @@ const PAGE_BYTES = LIMITS.pageSizeBytes;
 /** Positions in a segment and its index are u32. */
 const SEGMENT_SIZE_BYTES_MAX = 0x1_0000_0000 - PAGE_BYTES;
 /** Scratch write buffers up to this size are kept between appends. */
+const HASH_BYTES = CRYPTO.sha256DigestBytes;
 const SCRATCH_KEPT_BYTES_MAX = 16 * 1024 * 1024;
 export const CHECKPOINT_EVERY_RECORDS_DEFAULT = 1000;
 
@@ -176,42 +166,46 @@ class Log implements SegmentLog {
       if (options.sync) this.sync();
       return { firstOffset, count: 0, hashes: new Uint8Array(0), head: this.head };
     }
-    // Encode everything before writing anything: a rejected record writes nothing.
-    const pieces: EncodedRecords[] = [];
-    const kinds: number[] = [];
-    let seed = this.headHash;
-    let offset = this.next;
-    const lastCheckpoint = this.checkpoints[this.checkpoints.length - 1] ?? -1n;
-    const first = records[0];
-    if (
-      first !== undefined &&
-      offset - lastCheckpoint - 1n >= BigInt(this.checkpointEveryRecords)
-    ) {
-      const checkpoint: RecordInput = {
-        kind: RecordKind.Checkpoint,
-        flags: 0,
-        tenant: first.tenant,
-        stream: 0,
-        offset,
-        logPosition: first.logPosition,
-        timestampNs: first.timestampNs,
-        payload: checkpointPayload({ offset: offset - 1n, hash: seed }),
-      };
-      const encoded = encodeRecords(this.backends, seed, [checkpoint]);
-      pieces.push(encoded);
-      kinds.push(RecordKind.Checkpoint);
-      seed = encoded.head;
-      offset += 1n;
-    }
-    const encoded = encodeRecordsAt(this.backends, seed, records, { firstOffset: offset });
-    pieces.push(encoded);
-    for (const record of records) kinds.push(record.kind);
-    const checkpointOffset = pieces.length === 2 ? this.next : undefined;
-    this.io(() => this.place(placementOf(pieces, kinds), options));
-    if (checkpointOffset !== undefined) this.checkpoints.push(checkpointOffset);
-    this.next += BigInt(kinds.length);
+    // Encode everything before writing anything: a rejected record writes nothing. A due
+    // checkpoint goes first, in the same encode call, so the batch stays one run of bytes.
+    const checkpoint = this.checkpointDue() ? this.checkpointRecord(records) : undefined;
+    const inputs = checkpoint === undefined ? records : [checkpoint, ...records];
+    const encoded = encodeRecordsAt(this.backends, this.headHash, inputs, {
+      firstOffset: this.next,
+    });
+    const kinds = Uint8Array.from(inputs, (record) => record.kind);
+    this.io(() => this.place({ bytes: encoded.bytes, bounds: encoded.offsets, kinds }, options));
+    if (checkpoint !== undefined) this.checkpoints.push(this.next);
+    const skipped = checkpoint === undefined ? 0 : 1;
+    this.next += BigInt(inputs.length);
     this.headHash = encoded.head;
-    return { firstOffset: offset, count: records.length, hashes: encoded.hashes, head: this.head };
+    return {
+      firstOffset: firstOffset + BigInt(skipped),
+      count: records.length,
+      hashes: encoded.hashes.subarray(skipped * HASH_BYTES),
+      head: this.head,
+    };
+  }
+
+  /** True once `checkpointEveryRecords` records follow the last checkpoint. */
+  private checkpointDue(): boolean {
+    const lastCheckpoint = this.checkpoints[this.checkpoints.length - 1] ?? -1n;
+    return this.next - lastCheckpoint - 1n >= BigInt(this.checkpointEveryRecords);
+  }
+
+  /** The checkpoint anchoring the chain at the current head, stamped like the batch's first. */
+  private checkpointRecord(records: readonly AppendRecord[]): RecordBody {
+    const first = records[0];
+    assert(first !== undefined, 'a checkpoint goes before at least one record');
+    return {
+      kind: RecordKind.Checkpoint,
+      flags: 0,
+      tenant: first.tenant,
+      stream: 0,
+      logPosition: first.logPosition,
+      timestampNs: first.timestampNs,
+      payload: checkpointPayload({ offset: this.next - 1n, hash: this.headHash }),
+    };
   }
 
   /** Writes the records, rolling to new segments where the next record does not fit. */
