@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +65,27 @@ export function listSegments(directory: string, options: { create: boolean }): b
     if (match?.[1] !== undefined) offsets.push(BigInt(match[1]));
   }
   return offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The size of the log's existing segments (its first segment's file size), or undefined for
+ * a missing or empty log: a log is reopened at the size it was created with, so a partition
+ * copied elsewhere opens without knowing its configuration.
+ */
+export function existingSegmentSize(directory: string): number | undefined {
+  let first: bigint | undefined;
+  try {
+    first = listSegments(directory, { create: false })[0];
+  } catch {
+    return undefined;
+  }
+  if (first === undefined) return undefined;
+  const path = segmentPath(directory, first);
+  try {
+    return statSync(path).size;
+  } catch (error) {
+    throw ioError('stat segment', path, error);
+  }
 }
 
 /** Reads `[fromBytes, toBytes)` of a segment, widened to whole pages; returns bytes + base. */

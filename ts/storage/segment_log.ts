@@ -17,7 +17,7 @@ import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/ind
 import { SegmentIndex } from './offset_index.js';
 import { encodeRecordsAt, type RecordBody, RecordKind } from './record.js';
 import { checkAppendLimits, checkpointPayload, type Placement } from './segment_append.js';
-import { indexPath, segmentPath, writeFileDurably } from './segment_files.js';
+import { existingSegmentSize, indexPath, segmentPath, writeFileDurably } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import { SegmentReader } from './segment_read.js';
 import { type OpenedSegment, recoverLog } from './segment_recovery.js';
@@ -362,7 +362,10 @@ class Log implements SegmentLog {
  * log.close();
  */
 export function openSegmentLog(backends: StorageBackends, options: SegmentLogOptions): SegmentLog {
-  const segment = options.segmentSizeBytes ?? LIMITS.segmentSizeBytesDefault;
+  const segment =
+    options.segmentSizeBytes ??
+    existingSegmentSize(options.directory) ??
+    LIMITS.segmentSizeBytesDefault;
   if (!Number.isSafeInteger(segment) || segment % PAGE_BYTES !== 0 || segment < PAGE_BYTES) {
     throw invalid(
       `log ${options.name}: segmentSizeBytes must be a positive multiple of ${PAGE_BYTES}, ` +

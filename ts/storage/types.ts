@@ -95,7 +95,10 @@ export interface SegmentLogOptions {
   readonly directory: string;
   /** Names the log in messages and reports: `journal`, `system`, `tenant 7`. */
   readonly name: string;
-  /** Segments roll at this size (a multiple of 4 KiB). Default 256 MiB. */
+  /**
+   * Segments roll at this size (a multiple of 4 KiB). Default: the size of the log's existing
+   * segments, else 256 MiB.
+   */
   readonly segmentSizeBytes?: number;
   /** A checkpoint record every this many records. Default 1,000. */
   readonly checkpointEveryRecords?: number;
