@@ -21,7 +21,7 @@ import {
   type Sha256,
 } from '../ts/crypto/index.js';
 import { type SegmentIo, segmentIoCandidates } from '../ts/storage/index.js';
-import { type Measurement, type MeasureOptions, measure } from './measure.js';
+import { filled, type Measurement, type MeasureOptions, measure } from './measure.js';
 
 export const SIZES_BYTES = [64, 256, 1024, 4096, 1024 * 1024] as const;
 const BATCH_RECORDS = 1024;
@@ -59,18 +59,6 @@ async function loadAll<T extends Backend>(
     }
   }
   return loaded;
-}
-
-function filled(sizeBytes: number, seed: number): Uint8Array {
-  const data = new Uint8Array(sizeBytes);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < sizeBytes; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    data[i] = state & 0xff;
-  }
-  return data;
 }
 
 function sizeLabel(sizeBytes: number): string {

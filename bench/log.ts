@@ -22,7 +22,7 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from
 import { join } from 'node:path';
 import { openSegmentLog, RECORD_HEADER_BYTES, RecordKind } from '../ts/storage/index.js';
 import type { AppendRecord, StorageBackends } from '../ts/storage/types.js';
-import { type Measurement, type MeasureOptions, measure, median } from './measure.js';
+import { filled, type Measurement, type MeasureOptions, measure, median } from './measure.js';
 
 export const LOG_RECORD_BYTES = [128, 1024] as const;
 export const LOG_BATCH_RECORDS = [1, 64, 1024, 8190] as const;
@@ -54,18 +54,6 @@ export interface LogResults {
   readonly rows: LogRow[];
   /** One 4 KiB `writeSync` + `fdatasyncSync` per operation. */
   readonly syncedWrite4KiB: Measurement;
-}
-
-function filled(sizeBytes: number, seed: number): Uint8Array {
-  const data = new Uint8Array(sizeBytes);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < sizeBytes; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    data[i] = state & 0xff;
-  }
-  return data;
 }
 
 function roundUpToPage(bytes: number): number {

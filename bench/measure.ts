@@ -41,3 +41,16 @@ export function measure(name: string, operation: () => void, options: MeasureOpt
   }
   return { opsPerSecond: median(runs), runs };
 }
+
+/** `sizeBytes` of seeded xorshift bytes: incompressible input, the same in every run. */
+export function filled(sizeBytes: number, seed: number): Uint8Array {
+  const data = new Uint8Array(sizeBytes);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < sizeBytes; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    data[i] = state & 0xff;
+  }
+  return data;
+}

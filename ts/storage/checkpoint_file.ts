@@ -26,6 +26,7 @@ import {
 import { join } from 'node:path';
 import type { Crc32c } from '../crypto/index.js';
 import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { syncDirectory } from './durable_io.js';
 
 export const CHECKPOINT_FILE_NAME = 'CHECKPOINT';
 export const CHECKPOINT_PREVIOUS_FILE_NAME = 'CHECKPOINT.previous';
@@ -130,15 +131,6 @@ export function decodeCheckpoint(
   };
 }
 
-function fsyncDirectory(directory: string): void {
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function ioError(message: string, cause: unknown): KimberliteError {
   return new KimberliteError(ErrorCode.IoError, message, { cause });
 }
@@ -170,7 +162,7 @@ export function writeCheckpoint(
       if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
     }
     renameSync(temporary, current);
-    fsyncDirectory(directory);
+    syncDirectory(directory);
   } catch (error) {
     throw ioError(`cannot write ${current}: ${String(error)}`, error);
   }

@@ -19,18 +19,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { ioError, syncDirectory } from './durable_io.js';
 import type { SegmentFile, SegmentIo } from './segment_io/index.js';
 
 const PAGE_BYTES = LIMITS.pageSizeBytes;
 const OFFSET_DIGITS = 20;
 const SEGMENT_PATTERN = /^(\d{20})\.segment$/;
-
-export function ioError(what: string, path: string, error: unknown): KimberliteError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new KimberliteError(ErrorCode.IoError, `${what} ${path} failed: ${reason}`, {
-    cause: error,
-  });
-}
 
 export function corruption(message: string): KimberliteError {
   return new KimberliteError(ErrorCode.Corruption, message);
@@ -143,22 +137,4 @@ export function writeFileDurably(directory: string, path: string, bytes: Uint8Ar
     throw ioError('rename into place', path, error);
   }
   syncDirectory(directory);
-}
-
-function syncDirectory(directory: string): void {
-  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  let fd: number;
-  try {
-    fd = openSync(directory, 'r');
-  } catch (error) {
-    throw ioError('open directory', directory, error);
-  }
-  try {
-    fsyncSync(fd);
-  } catch (error) {
-    throw ioError('fsync directory', directory, error);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -8,9 +8,10 @@
  * Invariants: `tenants` holds exactly the open tenant partitions, keyed by tenant id; every
  * log here is open until `closeAll`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assert, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { syncDirectory } from './durable_io.js';
 import { RecordKind } from './record.js';
 import { openSegmentLog } from './segment_log.js';
 import type {
@@ -39,15 +40,6 @@ export interface StorageLogs {
   /** The directory of a tenant's partition. */
   tenantDirectory(tenant: number): string;
   closeAll(): void;
-}
-
-function fsyncDirectory(directory: string): void {
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function corruption(message: string): KimberliteError {
@@ -93,7 +85,7 @@ export function openStorageLogs(backends: StorageBackends, options: StorageOptio
     // A new log's directory entries must survive a power cut once a checkpoint names it:
     // fsync every directory that gained an entry, from the log's parent up to the topmost.
     if (made !== undefined) {
-      for (let at = path; at !== dirname(made); at = dirname(at)) fsyncDirectory(dirname(at));
+      for (let at = path; at !== dirname(made); at = dirname(at)) syncDirectory(dirname(at));
     }
     return log;
   };

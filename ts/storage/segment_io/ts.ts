@@ -26,18 +26,12 @@ import {
 import { dirname } from 'node:path';
 import type { BackendInfo } from '../../crypto/index.js';
 import { assert, ErrorCode, KimberliteError } from '../../types/index.js';
+import { ioError, syncDirectory } from '../durable_io.js';
 import { assertPages, assertRead, assertWrite } from './checks.js';
 import type { SegmentFile, SegmentIo } from './index.js';
 
 /** Zeros are written in chunks of this size: few syscalls, bounded memory. */
 const ZERO_CHUNK_BYTES = 1024 * 1024;
-
-function ioError(operation: string, path: string, error: unknown): KimberliteError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new KimberliteError(ErrorCode.IoError, `${operation} ${path} failed: ${reason}`, {
-    cause: error,
-  });
-}
 
 function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
@@ -60,25 +54,6 @@ function readAll(fd: number, buffer: Uint8Array, positionBytes: number): number 
     done += read;
   }
   return done;
-}
-
-/** Makes a rename or create in `directory` durable (its entry, not only the file's data). */
-function syncDirectory(directory: string): void {
-  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  let fd: number;
-  try {
-    fd = openSync(directory, 'r');
-  } catch (error) {
-    throw ioError('open directory', directory, error);
-  }
-  try {
-    fsyncSync(fd);
-  } catch (error) {
-    throw ioError('fsync directory', directory, error);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Creates `path` as `sizeBytes` of allocated, synced zeros, atomically. */

@@ -1,0 +1,33 @@
+/**
+ * Helpers every file-writing part of the storage layer shares: the IO_ERROR that names the
+ * operation and the path, and the directory fsync that makes a create or rename durable.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { ErrorCode, KimberliteError } from '../types/index.js';
+
+/** `IO_ERROR` "<operation> <path> failed: <reason>", the OS error as `cause`. */
+export function ioError(operation: string, path: string, error: unknown): KimberliteError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new KimberliteError(ErrorCode.IoError, `${operation} ${path} failed: ${reason}`, {
+    cause: error,
+  });
+}
+
+/** Makes a create or rename in `directory` durable (its entry, not only the file's data). */
+export function syncDirectory(directory: string): void {
+  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
+  let fd: number;
+  try {
+    fd = openSync(directory, 'r');
+  } catch (error) {
+    throw ioError('open directory', directory, error);
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    throw ioError('fsync directory', directory, error);
+  } finally {
+    closeSync(fd);
+  }
+}
