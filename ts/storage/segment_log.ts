@@ -39,6 +39,8 @@ const PAGE_BYTES = LIMITS.pageSizeBytes;
 const SEGMENT_SIZE_BYTES_MAX = 0x1_0000_0000 - PAGE_BYTES;
 /** Scratch write buffers up to this size are kept between appends. */
 const HASH_BYTES = CRYPTO.sha256DigestBytes;
+/** How far past the last write zeros are written ahead (see `writeRun`). */
+const ZERO_AHEAD_BYTES = 1024 * 1024;
 const SCRATCH_KEPT_BYTES_MAX = 16 * 1024 * 1024;
 export const CHECKPOINT_EVERY_RECORDS_DEFAULT = 1000;
 
@@ -74,6 +76,11 @@ class Log implements SegmentLog {
   private scratch: Uint8Array;
   /** Whether the active segment holds writes not yet synced. */
   private unsynced = false;
+  /**
+   * Bytes of the active segment known to have been written (records or zeros), page-aligned.
+   * Past it, blocks may be allocated but unwritten (fallocate); see `writeRun`.
+   */
+  private writtenBytes: number;
   private headHash: Uint8Array;
   private next: bigint;
   private state: { kind: 'open' } | { kind: 'closed' } | { kind: 'failed'; error: unknown };
@@ -103,6 +110,7 @@ class Log implements SegmentLog {
     this.next = last.endOffset;
     // Everything on disk is durable now, so the next record starts on a fresh page.
     this.positionBytes = pageCeil(last.dataEndBytes);
+    this.writtenBytes = this.positionBytes;
     this.tail = backends.segmentIo.allocAligned(PAGE_BYTES);
     this.scratch = backends.segmentIo.allocAligned(PAGE_BYTES);
     this.state = { kind: 'open' };
@@ -248,12 +256,19 @@ class Log implements SegmentLog {
     const pageStart = pageFloor(this.positionBytes);
     const into = this.positionBytes - pageStart;
     const end = this.positionBytes + data.length;
-    const length = pageCeil(end) - pageStart;
+    // Writing into blocks fallocate left unwritten changes extent metadata, and the next
+    // fdatasync then waits for a journal commit (186 us instead of 122 us per synced page,
+    // measured). So a write that reaches past what was written before also writes zeros
+    // ZERO_AHEAD_BYTES further: the conversion is paid once per stretch. Those pages hold no
+    // records, so writing them again later endangers nothing acknowledged.
+    const reach = pageCeil(end) > this.writtenBytes ? pageCeil(end) + ZERO_AHEAD_BYTES : 0;
+    const length = Math.max(pageCeil(end), Math.min(reach, this.segmentSizeBytes)) - pageStart;
     const pages = this.scratchOf(length);
     pages.set(this.tail.subarray(0, into), 0);
     pages.set(data, into);
     pages.fill(0, into + data.length, length);
     this.active.writePages(pages, { positionBytes: pageStart, sync });
+    this.writtenBytes = Math.max(this.writtenBytes, pageStart + length);
     const lastPage = pageFloor(end);
     this.tail.fill(0);
     this.tail.set(pages.subarray(lastPage - pageStart, end - pageStart));
@@ -294,6 +309,7 @@ class Log implements SegmentLog {
     });
     this.segments.push({ path, index: new SegmentIndex(firstOffset) });
     this.positionBytes = 0;
+    this.writtenBytes = 0;
   }
 
   sync(): void {

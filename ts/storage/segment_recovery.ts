@@ -228,7 +228,11 @@ function recoverTail(
   last: { file: SegmentFile; first: bigint; seed: Uint8Array | undefined },
 ): Tail {
   const { file, first } = last;
-  const { bytes } = readSpan(backends.segmentIo, file, { fromBytes: 0, toBytes: file.sizeBytes });
+  const { bytes } = readSpan(backends.segmentIo, file, {
+    fromBytes: 0,
+    toBytes: file.sizeBytes,
+    transient: true,
+  });
   const scan = scanSegment(bytes, { fromBytes: 0, maxRecords: ALL_RECORDS, wholeSegment: true });
   const records = recordsOf(scan);
   // A log whose first segments were released starts its chain at its first record's link.

@@ -48,7 +48,11 @@ export function verifyLog(backends: StorageBackends, log: VerifiedLog): VerifyRe
     const segment = log.segments[s];
     if (segment === undefined) break;
     const file = log.file(s);
-    const { bytes } = readSpan(backends.segmentIo, file, { fromBytes: 0, toBytes: file.sizeBytes });
+    const { bytes } = readSpan(backends.segmentIo, file, {
+      fromBytes: 0,
+      toBytes: file.sizeBytes,
+      transient: true,
+    });
     const scan = scanSegment(bytes, {
       fromBytes: 0,
       maxRecords: Number.MAX_SAFE_INTEGER,
