@@ -24,6 +24,11 @@ export const LIMITS = {
 
   /** Pages and segment IO are 4 KiB aligned: the O_DIRECT unit on every disk we target. */
   pageSizeBytes: 4 * KIB,
+  /** One encoded B+tree key (all key columns with their tags and escapes). Keys live in
+   * 4 KiB pages; capping a key at a quarter page leaves room for at least 3 keys and their
+   * child pointers in an interior page after the header, so the tree keeps a fan-out >= 3
+   * and its height stays logarithmic. */
+  keySizeBytesMax: 1 * KIB,
   /** Segments roll at this size by default (the storage issue fixes the format). */
   segmentSizeBytesDefault: 256 * MIB,
 
