@@ -20,6 +20,7 @@
  */
 import type { Sha256 } from '../crypto/index.js';
 import { assert, CRYPTO, LIMITS } from '../types/index.js';
+import type { RecordBody } from './record.js';
 
 export const BATCH_HEADER_VERSION = 1;
 export const BATCH_HEADER_FIXED_BYTES = 64;
@@ -162,17 +163,6 @@ export function decodeBatchHeader(bytes: Uint8Array): BatchHeaderDecode {
   return problem === undefined ? { ok: true, header } : bad(problem);
 }
 
-/** The fields of a record a batch's Merkle leaf covers: everything but where it was placed. */
-export interface LeafRecord {
-  readonly kind: number;
-  readonly flags: number;
-  readonly tenant: number;
-  readonly stream: number;
-  readonly logPosition: bigint;
-  readonly timestampNs: bigint;
-  readonly payload: Uint8Array;
-}
-
 const LEAF_PREFIX_BYTES = 32;
 
 /**
@@ -183,7 +173,7 @@ const LEAF_PREFIX_BYTES = 32;
  * position, so the journal's header can carry the root before the partitions place the
  * records (see the file header); the partition chains cover placement. One `digestBatch` call.
  */
-export function batchLeafHashes(sha256: Sha256, records: readonly LeafRecord[]): Uint8Array {
+export function batchLeafHashes(sha256: Sha256, records: readonly RecordBody[]): Uint8Array {
   let total = 0;
   for (const record of records) total += LEAF_PREFIX_BYTES + record.payload.length;
   const data = new Uint8Array(total);

@@ -26,7 +26,7 @@ import {
 import { join } from 'node:path';
 import type { Crc32c } from '../crypto/index.js';
 import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
-import { syncDirectory } from './durable_io.js';
+import { corruption, syncDirectory } from './durable_io.js';
 
 export const CHECKPOINT_FILE_NAME = 'CHECKPOINT';
 export const CHECKPOINT_PREVIOUS_FILE_NAME = 'CHECKPOINT.previous';
@@ -56,10 +56,6 @@ export interface Checkpoint {
   readonly system: PartitionMark;
   /** Ascending by tenant id. */
   readonly tenants: readonly (PartitionMark & { readonly tenant: number })[];
-}
-
-function corruption(message: string): KimberliteError {
-  return new KimberliteError(ErrorCode.Corruption, message);
 }
 
 /** Encodes a checkpoint (layout in docs/storage-format.md). */

@@ -1,8 +1,9 @@
 /**
- * Helpers every file-writing part of the storage layer shares: the IO_ERROR that names the
- * operation and the path, and the directory fsync that makes a create or rename durable.
+ * Helpers every file-handling part of the storage layer shares: the IO_ERROR that names the
+ * operation and the path, the CORRUPTION error, and the directory fsync that makes a create or
+ * rename durable.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { ErrorCode, KimberliteError } from '../types/index.js';
 
 /** `IO_ERROR` "<operation> <path> failed: <reason>", the OS error as `cause`. */
@@ -11,6 +12,11 @@ export function ioError(operation: string, path: string, error: unknown): Kimber
   return new KimberliteError(ErrorCode.IoError, `${operation} ${path} failed: ${reason}`, {
     cause: error,
   });
+}
+
+/** `CORRUPTION`: stored bytes that fail a check recovery must not repair. */
+export function corruption(message: string): KimberliteError {
+  return new KimberliteError(ErrorCode.Corruption, message);
 }
 
 /** Makes a create or rename in `directory` durable (its entry, not only the file's data). */
@@ -29,5 +35,13 @@ export function syncDirectory(directory: string): void {
     throw ioError('fsync directory', directory, error);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes all of `data` at `positionBytes`, looping over short writes. */
+export function writeAll(fd: number, data: Uint8Array, positionBytes: number): void {
+  let done = 0;
+  while (done < data.length) {
+    done += writeSync(fd, data, done, data.length - done, positionBytes + done);
   }
 }

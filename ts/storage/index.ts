@@ -5,7 +5,6 @@ export type {
   BatchHeader,
   BatchHeaderDecode,
   BatchTenant,
-  LeafRecord,
 } from './batch_header.js';
 export {
   BATCH_HEADER_VERSION,

@@ -15,20 +15,15 @@ import {
   readFileSync,
   renameSync,
   statSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
-import { ioError, syncDirectory } from './durable_io.js';
+import { ioError, syncDirectory, writeAll } from './durable_io.js';
 import type { SegmentFile, SegmentIo } from './segment_io/index.js';
 
 const PAGE_BYTES = LIMITS.pageSizeBytes;
 const OFFSET_DIGITS = 20;
 const SEGMENT_PATTERN = /^(\d{20})\.segment$/;
-
-export function corruption(message: string): KimberliteError {
-  return new KimberliteError(ErrorCode.Corruption, message);
-}
 
 export function segmentPath(directory: string, firstOffset: bigint): string {
   return join(directory, `${firstOffset.toString().padStart(OFFSET_DIGITS, '0')}.segment`);
@@ -144,8 +139,7 @@ export function writeFileDurably(directory: string, path: string, bytes: Uint8Ar
     throw ioError('create', temporary, error);
   }
   try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    writeAll(fd, bytes, 0);
     fsyncSync(fd);
   } catch (error) {
     throw ioError('write', temporary, error);

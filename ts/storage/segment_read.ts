@@ -13,8 +13,9 @@
  * `OPEN_SEGMENTS_MAX` stay open.
  */
 import { CRYPTO } from '../types/index.js';
+import { corruption } from './durable_io.js';
 import { RECORD_HEADER_BYTES, RecordKind, type ScannedRecord, verifyRecords } from './record.js';
-import { corruption, readSpan } from './segment_files.js';
+import { readSpan } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import type { OpenedSegment } from './segment_recovery.js';
 import { scanSegment } from './segment_scan.js';

@@ -12,11 +12,12 @@
  * Invariant on return: every segment's index matches its file, the last segment holds only
  * verified records followed by zeros, and `head` is the hash of the last record.
  */
+
 import { CRYPTO, LIMITS } from '../types/index.js';
+import { corruption } from './durable_io.js';
 import { decodeIndex, SegmentIndex } from './offset_index.js';
 import { type ScannedRecord, verifyRecords } from './record.js';
 import {
-  corruption,
   indexPath,
   listSegments,
   readIndexFile,

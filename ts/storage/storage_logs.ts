@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { assert, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { assert, LIMITS } from '../types/index.js';
 import { syncDirectory } from './durable_io.js';
 import { RecordKind } from './record.js';
 import { openSegmentLog } from './segment_log.js';
@@ -40,10 +40,6 @@ export interface StorageLogs {
   /** The directory of a tenant's partition. */
   tenantDirectory(tenant: number): string;
   closeAll(): void;
-}
-
-export function corruption(message: string): KimberliteError {
-  return new KimberliteError(ErrorCode.Corruption, message);
 }
 
 /** Tenant ids that have a partition directory under `<dir>/tenants/`. */

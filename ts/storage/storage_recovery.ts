@@ -18,6 +18,7 @@
  * checkpoint and the replayed batches account for; the system partition holds one placed
  * header per log position, in order.
  */
+
 import {
   type BatchHeader,
   type BatchTenant,
@@ -25,9 +26,9 @@ import {
   encodeBatchHeader,
 } from './batch_header.js';
 import type { Checkpoint } from './checkpoint_file.js';
+import { corruption } from './durable_io.js';
 import { RecordKind } from './record.js';
 import {
-  corruption,
   equalBytes,
   READ_CHUNK_BYTES,
   READ_CHUNK_RECORDS,

@@ -10,7 +10,7 @@
  * what it holds relative to another log.
  */
 import { join } from 'node:path';
-import { batchLeafHashes, decodeBatchHeader, type LeafRecord } from './batch_header.js';
+import { batchLeafHashes, decodeBatchHeader } from './batch_header.js';
 import { merkleRoot } from './merkle.js';
 import { RecordKind } from './record.js';
 import {
@@ -22,7 +22,8 @@ import {
   SYSTEM_DIRECTORY,
   segmentOf,
 } from './storage_logs.js';
-import type { LogRecord, SegmentLog, VerifyProgress, VerifyReport } from './types.js';
+import { appendInput } from './storage_recovery.js';
+import type { AppendRecord, LogRecord, SegmentLog, VerifyProgress, VerifyReport } from './types.js';
 
 type Failure = Extract<VerifyReport, { ok: false }>;
 
@@ -42,10 +43,6 @@ function failure(
     failure: kind,
     message,
   };
-}
-
-function leafOf(record: LogRecord): LeafRecord {
-  return { ...record.header, payload: record.payload };
 }
 
 /** Checks one batch header against the partitions; advances the tenants' cursors. */
@@ -71,7 +68,7 @@ function checkBatch(
     );
   }
   const { header } = decoded;
-  const leaves: LeafRecord[] = [];
+  const leaves: AppendRecord[] = [];
   for (const entry of header.tenants) {
     const log = logs.tenants.get(entry.tenant);
     const where = {
@@ -110,7 +107,7 @@ function checkBatch(
           `${batch}: tenant ${entry.tenant}'s record at offset ${h.offset} is not part of it`,
         );
       }
-      leaves.push(leafOf(stored));
+      leaves.push(appendInput(stored));
     }
     const last = found[found.length - 1];
     if (last !== undefined) state.cursors.set(entry.tenant, last.header.offset + 1n);

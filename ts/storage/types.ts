@@ -22,7 +22,7 @@
  *   <log>/<first offset, 20 digits>.index     its offset index (rebuildable)
  */
 import type { Crc32c, Sha256 } from '../crypto/index.js';
-import type { RecordHeader, RecordKind } from './record.js';
+import type { RecordBody, RecordHeader } from './record.js';
 import type { SegmentIo } from './segment_io/index.js';
 
 /** The backends the storage layer runs on; the shell selected them. */
@@ -32,16 +32,8 @@ export interface StorageBackends {
   readonly segmentIo: SegmentIo;
 }
 
-/** A record to append: the log assigns `offset`. */
-export interface AppendRecord {
-  readonly kind: RecordKind;
-  readonly flags: number;
-  readonly tenant: number;
-  readonly stream: number;
-  readonly logPosition: bigint;
-  readonly timestampNs: bigint;
-  readonly payload: Uint8Array;
-}
+/** A record to append: every field of a record but `offset`, which the log assigns. */
+export type AppendRecord = RecordBody;
 
 export interface AppendResult {
   /** Offset of the first record appended; the rest follow consecutively. */

@@ -21,12 +21,11 @@ import {
   readSync,
   renameSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackendInfo } from '../../crypto/index.js';
 import { assert, ErrorCode, KimberliteError } from '../../types/index.js';
-import { ioError, syncDirectory } from '../durable_io.js';
+import { ioError, syncDirectory, writeAll } from '../durable_io.js';
 import { assertPages, assertRead, assertWrite } from './checks.js';
 import type { SegmentFile, SegmentIo } from './index.js';
 
@@ -35,14 +34,6 @@ const ZERO_CHUNK_BYTES = 1024 * 1024;
 
 function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
-}
-
-/** Writes all of `data` at `positionBytes`, looping over short writes. */
-function writeAll(fd: number, data: Uint8Array, positionBytes: number): void {
-  let done = 0;
-  while (done < data.length) {
-    done += writeSync(fd, data, done, data.length - done, positionBytes + done);
-  }
 }
 
 /** Reads into `buffer` from `positionBytes` until it is full or the file ends. */
