@@ -194,3 +194,8 @@ export async function killLoop(options: {
     await next.exited;
   }
 }
+
+/** Every this many rounds (and after the last) the parent reads everything back. */
+export const FULL_READ_EVERY_ROUNDS = 10;
+/** One read's bounds while the parent checks what survived a kill. */
+export const READ_BOUNDS = { maxRecords: 4096, maxBytes: 4 * 1024 * 1024 } as const;

@@ -18,7 +18,14 @@ import { parseBackendChoice } from '../../ts/crypto/index.js';
 import { loadBackends, openSegmentLog, RecordKind } from '../../ts/storage/index.js';
 import type { LogRecord, SegmentLog } from '../../ts/storage/types.js';
 import { prngFor, SEED_NOTE } from '../crypto/random.js';
-import { crashDirectory, killLoop, killsFromEnvironment, type Round } from './harness.js';
+import {
+  crashDirectory,
+  FULL_READ_EVERY_ROUNDS,
+  killLoop,
+  killsFromEnvironment,
+  READ_BOUNDS,
+  type Round,
+} from './harness.js';
 import {
   batchFromSeed,
   CRASH_CHECKPOINT_EVERY_RECORDS,
@@ -29,10 +36,6 @@ import {
 
 /** The issue asks for at least 50 kills across the run; this test alone makes them. */
 const KILLS = killsFromEnvironment('KIMBERLITE_CRASH_KILLS', 50);
-/** Every this many rounds (and after the last) the parent reads the whole log back. */
-const FULL_READ_EVERY_ROUNDS = 10;
-const READ_RECORDS_MAX = 4096;
-const READ_BYTES_MAX = 4 * 1024 * 1024;
 
 const backends = await loadBackends({ choice: parseBackendChoice(process.env.KIMBERLITE_BACKEND) });
 
@@ -109,8 +112,8 @@ function readAll(log: SegmentLog, fromOffset: bigint, where: string): LogRecord[
   let next = fromOffset;
   while (next < log.nextOffset) {
     const chunk = log.read(next, {
-      maxRecords: READ_RECORDS_MAX,
-      maxBytes: READ_BYTES_MAX,
+      maxRecords: READ_BOUNDS.maxRecords,
+      maxBytes: READ_BOUNDS.maxBytes,
       verified: true,
     });
     const last = chunk.at(-1);

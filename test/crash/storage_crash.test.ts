@@ -18,7 +18,14 @@ import { parseBackendChoice } from '../../ts/crypto/index.js';
 import { loadBackends, openStorage } from '../../ts/storage/index.js';
 import type { LogRecord, Storage } from '../../ts/storage/types.js';
 import { prngFor, SEED_NOTE } from '../crypto/random.js';
-import { crashDirectory, killLoop, killsFromEnvironment, type Round } from './harness.js';
+import {
+  crashDirectory,
+  FULL_READ_EVERY_ROUNDS,
+  killLoop,
+  killsFromEnvironment,
+  READ_BOUNDS,
+  type Round,
+} from './harness.js';
 import {
   batchFromSeed,
   CRASH_CHECKPOINT_EVERY_RECORDS,
@@ -27,9 +34,6 @@ import {
 } from './workload.js';
 
 const KILLS = killsFromEnvironment('KIMBERLITE_CRASH_STORAGE_KILLS', 25);
-const FULL_READ_EVERY_ROUNDS = 10;
-const READ_RECORDS_MAX = 4096;
-const READ_BYTES_MAX = 4 * 1024 * 1024;
 
 const backends = await loadBackends({ choice: parseBackendChoice(process.env.KIMBERLITE_BACKEND) });
 
@@ -77,8 +81,8 @@ function readTenant(storage: Storage, tenant: number, fromOffset: bigint): LogRe
   let next = fromOffset;
   for (;;) {
     const chunk = storage.read(tenant, next, {
-      maxRecords: READ_RECORDS_MAX,
-      maxBytes: READ_BYTES_MAX,
+      maxRecords: READ_BOUNDS.maxRecords,
+      maxBytes: READ_BOUNDS.maxBytes,
       verified: true,
     });
     const last = chunk.at(-1);
