@@ -34,6 +34,30 @@ export const LIMITS = {
 
   /** A wire frame's payload; larger requests must be split by the client. */
   frameSizeBytesMax: 16 * MIB,
+
+  /** Columns in one table: column ids are u16 in the row codec, and PostgreSQL stops at 1,600. */
+  columnsPerTableMax: 1600,
+  /** Columns in a primary key or an index: every key column costs at least 2 key bytes. */
+  keyColumnsMax: 32,
+  /** Indexes on one table: each write updates every index, so this bounds a write's cost. */
+  indexesPerTableMax: 64,
+  /** Tables, streams and indexes of one tenant alive at once (ids come from one counter). */
+  objectsPerTenantMax: 100_000,
+  /** Identifier length in bytes (tables, columns, indexes, streams), PostgreSQL's is 63. */
+  identifierBytesMax: 128,
+  /** Row changes in one command: a statement that changes more must be split. Bounds the work
+   * and the memory one apply can take, and keeps a command's record under the record limit. */
+  rowChangesPerCommandMax: 100_000,
+  /** Events in one append: same reasoning as `rowChangesPerCommandMax`. */
+  eventsPerAppendMax: 100_000,
+  /** Client sessions remembered per tenant for idempotency. The least recently used session
+   * is evicted past this; its client then gets STALE_REQUEST for a retry of an old request. */
+  clientSessionsPerTenantMax: 4096,
+  /** Rows one unbounded read (a scan without a limit) may return: past it the read fails and
+   * says so rather than hold an unbounded result in memory or return a silently cut one. */
+  scanRowsMax: 1_000_000,
+  /** Pages one projection store keeps decoded in memory (16 MiB of 4 KiB pages by default). */
+  storeCachePagesDefault: 4096,
 } as const;
 
 /** Sizes fixed by the cryptographic primitives themselves, not tunable. */

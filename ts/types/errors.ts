@@ -14,6 +14,43 @@ export const ErrorCode = {
   DirectoryLocked: 'DIRECTORY_LOCKED',
   /** Stored bytes fail a check (CRC, chain, Merkle root, a file's own checksum). */
   Corruption: 'CORRUPTION',
+
+  // The kernel's operating errors (ts/kernel/): a command that cannot apply to the state.
+  UnknownTenant: 'UNKNOWN_TENANT',
+  TenantExists: 'TENANT_EXISTS',
+  TenantSealed: 'TENANT_SEALED',
+  /** The tenant was deleted and its key destroyed: its data can no longer be read. */
+  TenantDeleted: 'TENANT_DELETED',
+  /** A session of one tenant asked for another tenant's data. */
+  CrossTenant: 'CROSS_TENANT',
+  UnknownTable: 'UNKNOWN_TABLE',
+  TableExists: 'TABLE_EXISTS',
+  UnknownColumn: 'UNKNOWN_COLUMN',
+  ColumnExists: 'COLUMN_EXISTS',
+  UnknownIndex: 'UNKNOWN_INDEX',
+  IndexExists: 'INDEX_EXISTS',
+  UnknownStream: 'UNKNOWN_STREAM',
+  StreamExists: 'STREAM_EXISTS',
+  /** Appending to a stream whose next offset is not the one the writer expected. */
+  OffsetMismatch: 'OFFSET_MISMATCH',
+  DuplicatePrimaryKey: 'DUPLICATE_PRIMARY_KEY',
+  /** An update or delete of a row that does not exist. */
+  RowNotFound: 'ROW_NOT_FOUND',
+  /** A resolved change whose `before` image is not the row's current value. */
+  RowChanged: 'ROW_CHANGED',
+  NotNullViolation: 'NOT_NULL_VIOLATION',
+  /** A value that does not fit its column's type, or a row of the wrong shape. */
+  InvalidRow: 'INVALID_ROW',
+  /** A schema change the catalog refuses (dropping a key column, a table without a key...). */
+  InvalidSchema: 'INVALID_SCHEMA',
+  /** A request number older than the last one the client's session remembers. */
+  StaleRequest: 'STALE_REQUEST',
+  /** A read at a log position outside what the database holds. */
+  PositionOutOfRange: 'POSITION_OUT_OF_RANGE',
+  /** The database was closed, or failed and must be reopened. */
+  DatabaseClosed: 'DATABASE_CLOSED',
+  /** The master key is missing, malformed, or does not unwrap a tenant's data key. */
+  KeyError: 'KEY_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -94,3 +94,65 @@ export function valueKindOf(type: ColumnType): Exclude<SqlValueKind, 'null'> {
 
 /** The SQL NULL value; one shared frozen object since it carries no data. */
 export const SQL_NULL: SqlValue = Object.freeze({ kind: 'null' });
+
+const TYPE_NAMES: Record<string, ColumnType> = {
+  smallint: { kind: 'smallint' },
+  int2: { kind: 'smallint' },
+  integer: { kind: 'integer' },
+  int: { kind: 'integer' },
+  int4: { kind: 'integer' },
+  bigint: { kind: 'bigint' },
+  int8: { kind: 'bigint' },
+  real: { kind: 'real' },
+  float4: { kind: 'real' },
+  double: { kind: 'double' },
+  'double precision': { kind: 'double' },
+  float8: { kind: 'double' },
+  text: { kind: 'text' },
+  boolean: { kind: 'boolean' },
+  bool: { kind: 'boolean' },
+  date: { kind: 'date' },
+  timestamp: { kind: 'timestamp' },
+  uuid: { kind: 'uuid' },
+  json: { kind: 'json' },
+  bytea: { kind: 'bytea' },
+};
+
+/**
+ * The column type a SQL type name denotes (`BIGINT`, `VARCHAR(20)`, `DECIMAL(10, 2)`, ...),
+ * or `undefined` when it names none. Parameters are parsed, not range-checked (the catalog
+ * checks them).
+ *
+ * @example
+ * parseColumnType('numeric(10,2)'); // { kind: 'decimal', precision: 10, scale: 2 }
+ */
+export function parseColumnType(text: string): ColumnType | undefined {
+  const name = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const known = TYPE_NAMES[name];
+  if (known !== undefined) return known;
+  const match = /^([a-z ]+?)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(name);
+  if (match === null) return undefined;
+  const [, base, first, second] = match;
+  const a = Number(first);
+  if (base === 'varchar' || base === 'character varying') {
+    return second === undefined ? { kind: 'varchar', length: a } : undefined;
+  }
+  if (base === 'decimal' || base === 'numeric') {
+    return { kind: 'decimal', precision: a, scale: second === undefined ? 0 : Number(second) };
+  }
+  return undefined;
+}
+
+/** The SQL spelling of a column type: `VARCHAR(20)`, `DECIMAL(10,2)`, `DOUBLE PRECISION`. */
+export function formatColumnType(type: ColumnType): string {
+  switch (type.kind) {
+    case 'varchar':
+      return `VARCHAR(${type.length})`;
+    case 'decimal':
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case 'double':
+      return 'DOUBLE PRECISION';
+    default:
+      return type.kind.toUpperCase();
+  }
+}

@@ -3,7 +3,7 @@
  * lexicographic order is the SQL order of the tuples, so the B+tree compares keys with one
  * `compareKeys` and never decodes them.
  *
- * Invariants (checked by property tests in test/store/key_codec.test.ts):
+ * Invariants (checked by property tests in test/kernel/key_codec.test.ts):
  * - Order: for values `a`, `b` of column types `t`,
  *   `sign(compareKeys(encodeKey(t, a), encodeKey(t, b))) === sign(sqlCompare(t, a, b))`, where
  *   tuples compare column by column, each column ascending with NULLs FIRST. Descending columns
@@ -126,6 +126,8 @@ class KeyWriter {
   }
 }
 
+const scratchWriter = new KeyWriter();
+
 /**
  * Encodes a key of one or more columns; `values[i]` must fit `types[i]`.
  * Throws `KimberliteError` INVALID_ARGUMENT for a value that does not fit its column (naming
@@ -144,7 +146,11 @@ export function encodeKey(types: readonly ColumnType[], values: readonly SqlValu
       `key has ${values.length} values for ${types.length} columns`,
     );
   }
-  const writer = new KeyWriter();
+  // One scratch writer serves every call: encoding is synchronous and the result is a copy, so
+  // the hot write path does not allocate a 1 KiB buffer per key.
+  const writer = scratchWriter;
+  writer.length = 0;
+  writer.column = 0;
   for (let column = 0; column < types.length; column++) {
     const type = types[column];
     const value = values[column];
@@ -341,6 +347,9 @@ function encodeText(writer: KeyWriter, type: ColumnType, text: string): void {
 /**
  * Unsigned lexicographic byte comparison: -1, 0 or 1. A key sorts before every longer key it
  * is a prefix of.
+ *
+ * @example
+ * compareKeys(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0)); // -1
  */
 export function compareKeys(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
   const length = Math.min(a.length, b.length);
@@ -357,6 +366,9 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
  * Reads one key back. Keys come from checksummed pages, so a malformed key means a bug or
  * undetected corruption: it throws `KimberliteError` CORRUPTION with the byte offset.
  * Value ranges (smallint bounds, varchar length) are not re-checked; structure is.
+ *
+ * @example
+ * const [id] = decodeKey([{ kind: 'bigint' }], key); // { kind: 'integer', value: 7n }
  */
 export function decodeKey(types: readonly ColumnType[], bytes: Uint8Array): SqlValue[] {
   const reader = new KeyReader(bytes);

@@ -1,11 +1,11 @@
 /**
- * Key codec (ts/store/key_codec.ts): byte order of encoded keys equals SQL order (NULLs first,
+ * Key codec (ts/kernel/key_codec.ts): byte order of encoded keys equals SQL order (NULLs first,
  * column by column, prefixes first), keys round-trip, and values that do not fit their column
  * or the key size limit are rejected with errors naming the column.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareKeys, decodeKey, encodeKey } from '../../ts/store/index.js';
+import { compareKeys, decodeKey, encodeKey } from '../../ts/kernel/index.js';
 import {
   type ColumnType,
   ErrorCode,
