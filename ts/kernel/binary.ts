@@ -1,0 +1,314 @@
+/**
+ * Byte writer and reader shared by the kernel's codecs (row, command, state). Big-endian
+ * fixed-width integers, u32-length-prefixed byte strings and UTF-8 strings, and signed
+ * arbitrary-precision integers.
+ *
+ * Invariants:
+ * - `ByteWriter`: 0 <= length <= bytes.length; the buffer only grows (doubling), so encoding n
+ *   bytes costs O(n) amortized.
+ * - `ByteReader`: 0 <= offset <= bytes.length; every read checks the bytes left first and
+ *   throws `KimberliteError` CORRUPTION (naming the offset) when short, so a decoder over
+ *   garbage never reads out of range, never allocates more than the input's size per field,
+ *   and ends, since every read consumes at least one byte or fails.
+ */
+import { ErrorCode, KimberliteError } from '../types/index.js';
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** A decoding failure: bytes that no encoder of ours writes. */
+export function corrupt(what: string, offset: number, problem: string): KimberliteError {
+  return new KimberliteError(
+    ErrorCode.Corruption,
+    `malformed ${what} at byte ${offset}: ${problem}`,
+  );
+}
+
+/** A value an encoder cannot represent: a bug in the caller, or input apply refuses anyway. */
+export function unencodable(what: string, problem: string): KimberliteError {
+  return new KimberliteError(ErrorCode.InvalidArgument, `cannot encode ${what}: ${problem}`);
+}
+
+/**
+ * A growable output buffer.
+ *
+ * @example
+ * const writer = new ByteWriter();
+ * writer.u8(1);
+ * writer.string('patients');
+ * const bytes = writer.finish();
+ */
+export class ByteWriter {
+  bytes: Uint8Array;
+  view: DataView;
+  length = 0;
+
+  constructor(capacityBytes = 256) {
+    this.bytes = new Uint8Array(capacityBytes);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Starts over, keeping the buffer (scratch writers reused across calls). */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /**
+   * Returns the offset of `count` fresh bytes, growing the buffer when needed. Callers take the
+   * offset before touching `bytes` / `view`: growing replaces both.
+   */
+  reserve(count: number): number {
+    const needed = this.length + count;
+    if (needed > this.bytes.length) {
+      let capacity = this.bytes.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const offset = this.length;
+    this.length = needed;
+    return offset;
+  }
+
+  u8(value: number): void {
+    const offset = this.reserve(1);
+    this.bytes[offset] = value;
+  }
+
+  u16(value: number): void {
+    const offset = this.reserve(2);
+    this.view.setUint16(offset, value);
+  }
+
+  u32(value: number): void {
+    const offset = this.reserve(4);
+    this.view.setUint32(offset, value);
+  }
+
+  i32(value: number): void {
+    const offset = this.reserve(4);
+    this.view.setInt32(offset, value);
+  }
+
+  /** An unsigned 64-bit integer; `value` must be in 0..2^64-1. */
+  u64(value: bigint): void {
+    if (value < 0n || value > U64_MAX) throw unencodable('u64', `${value} is out of range`);
+    const offset = this.reserve(8);
+    this.view.setBigUint64(offset, value);
+  }
+
+  /** A signed 64-bit integer; `value` must be in -2^63..2^63-1. */
+  i64(value: bigint): void {
+    if (value < I64_MIN || value > I64_MAX) throw unencodable('i64', `${value} is out of range`);
+    const offset = this.reserve(8);
+    this.view.setBigInt64(offset, value);
+  }
+
+  f32(value: number): void {
+    const offset = this.reserve(4);
+    this.view.setFloat32(offset, value);
+  }
+
+  /** A binary64; every NaN is written as the one canonical NaN so equal rows are equal bytes. */
+  f64(value: number): void {
+    const offset = this.reserve(8);
+    if (Number.isNaN(value)) {
+      this.view.setUint32(offset, 0x7ff8_0000);
+      this.view.setUint32(offset + 4, 0);
+    } else {
+      this.view.setFloat64(offset, value);
+    }
+  }
+
+  /** A safe non-negative integer (0..2^53-1) as 8 bytes. */
+  safeInteger(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw unencodable('integer', `${value} is not a safe non-negative integer`);
+    }
+    this.u64(BigInt(value));
+  }
+
+  /** Any bigint: a sign byte (0 non-negative, 1 negative), a u16 byte count, the magnitude. */
+  bigint(value: bigint): void {
+    const negative = value < 0n;
+    let magnitude = negative ? -value : value;
+    const digits: number[] = [];
+    while (magnitude > 0n) {
+      digits.push(Number(magnitude & 0xffn));
+      magnitude >>= 8n;
+    }
+    if (digits.length > 0xffff) throw unencodable('bigint', 'magnitude exceeds 65535 bytes');
+    this.u8(negative ? 1 : 0);
+    this.u16(digits.length);
+    const offset = this.reserve(digits.length);
+    for (let index = 0; index < digits.length; index++) {
+      this.bytes[offset + index] = digits[digits.length - 1 - index] ?? 0;
+    }
+  }
+
+  /** A u32 length, then the bytes. */
+  blob(data: Uint8Array): void {
+    this.u32(data.length);
+    const offset = this.reserve(data.length);
+    this.bytes.set(data, offset);
+  }
+
+  /** A u32 byte length, then UTF-8 (lone surrogates would not round-trip: refused). */
+  string(text: string): void {
+    if (/[\ud800-\udfff]/.test(text) && !isWellFormedUtf16(text)) {
+      throw unencodable('string', 'it holds a lone surrogate');
+    }
+    // Reserve the worst case (3 bytes per UTF-16 unit) and encode in place.
+    const start = this.reserve(4 + text.length * 3);
+    const { written } = utf8Encoder.encodeInto(
+      text,
+      this.bytes.subarray(start + 4, start + 4 + text.length * 3),
+    );
+    this.view.setUint32(start, written);
+    this.length = start + 4 + written;
+  }
+
+  /** A copy of what was written. */
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/** True when every surrogate in `text` is part of a pair. */
+export function isWellFormedUtf16(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const low = text.charCodeAt(index + 1);
+    if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return false;
+    index++;
+  }
+  return true;
+}
+
+/**
+ * A bounds-checked input cursor.
+ *
+ * @example
+ * const reader = new ByteReader(bytes, 'command');
+ * const version = reader.u8();
+ */
+export class ByteReader {
+  readonly view: DataView;
+  offset = 0;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly what: string,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(problem: string, offset = this.offset): KimberliteError {
+    return corrupt(this.what, offset, problem);
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  /** Returns the offset of the next `count` bytes and steps past them. */
+  take(count: number): number {
+    if (count > this.bytes.length - this.offset) {
+      throw this.fail(`needs ${count} bytes, ${this.bytes.length - this.offset} left`);
+    }
+    const offset = this.offset;
+    this.offset += count;
+    return offset;
+  }
+
+  u8(): number {
+    return this.bytes[this.take(1)] ?? 0;
+  }
+
+  u16(): number {
+    return this.view.getUint16(this.take(2));
+  }
+
+  u32(): number {
+    return this.view.getUint32(this.take(4));
+  }
+
+  i32(): number {
+    return this.view.getInt32(this.take(4));
+  }
+
+  u64(): bigint {
+    return this.view.getBigUint64(this.take(8));
+  }
+
+  i64(): bigint {
+    return this.view.getBigInt64(this.take(8));
+  }
+
+  f32(): number {
+    return this.view.getFloat32(this.take(4));
+  }
+
+  f64(): number {
+    return this.view.getFloat64(this.take(8));
+  }
+
+  safeInteger(): number {
+    const at = this.offset;
+    const value = this.u64();
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.fail(`${value} is not safe`, at);
+    return Number(value);
+  }
+
+  bool(): boolean {
+    const at = this.offset;
+    const value = this.u8();
+    if (value > 1) throw this.fail(`boolean byte ${value}`, at);
+    return value === 1;
+  }
+
+  bigint(): bigint {
+    const at = this.offset;
+    const sign = this.u8();
+    if (sign > 1) throw this.fail(`bigint sign byte ${sign}`, at);
+    const length = this.u16();
+    const start = this.take(length);
+    if (length > 0 && this.bytes[start] === 0) throw this.fail('bigint leading zero', start);
+    if (length === 0 && sign === 1) throw this.fail('negative zero', at);
+    let magnitude = 0n;
+    for (let index = 0; index < length; index++) {
+      magnitude = (magnitude << 8n) | BigInt(this.bytes[start + index] ?? 0);
+    }
+    return sign === 1 ? -magnitude : magnitude;
+  }
+
+  blob(): Uint8Array {
+    const length = this.u32();
+    const start = this.take(length);
+    return this.bytes.slice(start, start + length);
+  }
+
+  string(): string {
+    const length = this.u32();
+    const start = this.take(length);
+    try {
+      return utf8Decoder.decode(this.bytes.subarray(start, start + length));
+    } catch {
+      throw this.fail('string is not valid UTF-8', start);
+    }
+  }
+
+  /** Checks that the whole input was consumed. */
+  end(): void {
+    if (this.offset !== this.bytes.length) {
+      throw this.fail(`${this.bytes.length - this.offset} bytes after the end`);
+    }
+  }
+}
