@@ -1,5 +1,16 @@
 /**
- * Projection store: the B+tree over 4 KiB pages, MVCC versions and the page cache (issue 4).
- * So far it holds the order-preserving key codec the tree compares keys with.
+ * Projection store: the MVCC B+tree over sealed 4 KiB pages with its page cache (issue 4).
+ * Keys are opaque bytes here (the kernel's key codec builds them).
  */
-export { compareKeys, decodeKey, encodeKey } from './key_codec.js';
+export { type MemoryPageFile, memoryPageFile } from './memory_page_file.js';
+export { openProjectionStore } from './projection_store.js';
+export type {
+  KeyRange,
+  PageFile,
+  ProjectionStore,
+  StoreMeta,
+  StoreOp,
+  StoreOptions,
+  StoreStats,
+  Version,
+} from './types.js';
