@@ -80,12 +80,13 @@ fn alloc_aligned(env: Env, args: &Args) -> JsResult<Value> {
     }
 }
 
-/// segmentOpen(path, sizeBytes, create): { handle, direct }
+/// segmentOpen(path, sizeBytes, create, direct): { handle, direct }
 fn segment_open(env: Env, args: &Args) -> JsResult<Value> {
     let path = args.string(0, "path")?;
     let size = page_multiple(args, 1, "sizeBytes")?;
     let create = args.boolean(2, "create")?;
-    let file = SegmentFile::open(&path, size, create).map_err(os_error)?;
+    let want_direct = args.boolean(3, "direct")?;
+    let file = SegmentFile::open(&path, size, create, want_direct).map_err(os_error)?;
     let direct = file.direct;
     let handle = new_external(env, Box::new(file), &SEGMENT_TAG)?;
     let direct = boolean(env, direct)?;

@@ -226,12 +226,23 @@ fn create(path: &str, size_bytes: u64) -> Result<bool, OsError> {
 
 impl SegmentFile {
     /// Opens (with `create`, first creates) a segment file of exactly `size_bytes`.
-    pub fn open(path: &str, size_bytes: u64, create_missing: bool) -> Result<SegmentFile, OsError> {
+    /// Opens a segment; `want_direct` false gives a buffered descriptor (logs synced only at
+    /// checkpoints, whose unsynced writes should not wait for the device).
+    pub fn open(
+        path: &str,
+        size_bytes: u64,
+        create_missing: bool,
+        want_direct: bool,
+    ) -> Result<SegmentFile, OsError> {
         if create_missing && !Path::new(path).exists() {
             create(path, size_bytes)?;
         }
-        let (file, direct) =
-            open_direct_or_buffered(path).map_err(|e| OsError::new("open", path, e))?;
+        let opened = if want_direct {
+            open_direct_or_buffered(path)
+        } else {
+            open_existing(path, false).map(|file| (file, false))
+        };
+        let (file, direct) = opened.map_err(|e| OsError::new("open", path, e))?;
         let actual = file
             .metadata()
             .map_err(|e| OsError::new("stat", path, e))?

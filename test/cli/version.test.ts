@@ -18,6 +18,7 @@ const PRIMITIVES = [
   'aes-256-gcm',
   'ed25519',
   'segment-io',
+  'segment-io-buffered',
 ];
 
 function kimberlite(args: string[], backend?: string) {

@@ -112,14 +112,16 @@ export interface NativeAddon {
   /** A zeroed `Uint8Array` of `sizeBytes` (a positive multiple of 4096), 4096-aligned in memory. */
   allocAligned(sizeBytes: number): Uint8Array;
   /**
-   * Opens a segment file of exactly `sizeBytes` with O_DIRECT (`direct: false` where the
-   * filesystem refuses it); with `create`, a missing file is first created zeroed and synced.
+   * Opens a segment file of exactly `sizeBytes`, with O_DIRECT when `direct` (the result's
+   * `direct` is false where the filesystem refuses it); with `create`, a missing file is first
+   * created zeroed and synced.
    * OS failures throw an `Error` with `code` / `errno` naming operation, path and reason.
    */
   segmentOpen(
     path: string,
     sizeBytes: number,
     create: boolean,
+    direct: boolean,
   ): { readonly handle: NativeHandle<'segment'>; readonly direct: boolean };
   /** Writes whole pages from a 4096-aligned buffer; `sync` adds an fdatasync. */
   segmentWritePages(

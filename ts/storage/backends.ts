@@ -9,10 +9,16 @@ import {
   type SelectionReport,
   selectBackend,
 } from '../crypto/index.js';
-import { type SegmentIo, segmentIoCandidates } from './segment_io/index.js';
+import {
+  bufferedSegmentIoCandidates,
+  type SegmentIo,
+  segmentIoCandidates,
+} from './segment_io/index.js';
 
 export interface Backends extends CryptoSuite {
   readonly segmentIo: SegmentIo;
+  /** The `fs` segment IO, for logs synced only at checkpoints (see StorageBackends). */
+  readonly bufferedSegmentIo: SegmentIo;
 }
 
 /**
@@ -26,6 +32,11 @@ export interface Backends extends CryptoSuite {
 export async function loadBackends(options: { choice: BackendChoice }): Promise<Backends> {
   const crypto = await loadCrypto(options);
   const segmentIo = await selectBackend('segment-io', segmentIoCandidates, options.choice);
-  const report: SelectionReport[] = [...crypto.report, segmentIo.report];
-  return { ...crypto, segmentIo: segmentIo.impl, report };
+  const buffered = await selectBackend(
+    'segment-io-buffered',
+    bufferedSegmentIoCandidates,
+    options.choice,
+  );
+  const report: SelectionReport[] = [...crypto.report, segmentIo.report, buffered.report];
+  return { ...crypto, segmentIo: segmentIo.impl, bufferedSegmentIo: buffered.impl, report };
 }

@@ -3,7 +3,8 @@
  * operation and the path, the CORRUPTION error, and the directory fsync that makes a create or
  * rename durable.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ErrorCode, KimberliteError } from '../types/index.js';
 
 /** `IO_ERROR` "<operation> <path> failed: <reason>", the OS error as `cause`. */
@@ -44,4 +45,32 @@ export function writeAll(fd: number, data: Uint8Array, positionBytes: number): v
   while (done < data.length) {
     done += writeSync(fd, data, done, data.length - done, positionBytes + done);
   }
+}
+
+/**
+ * Replaces `path` with `data` atomically and durably: written to `<path>.tmp`, synced, renamed
+ * over `path`, then the directory synced. After a crash the file holds the old or the new bytes.
+ */
+export function writeFileDurably(path: string, data: Uint8Array, options: { mode: number }): void {
+  const temporary = `${path}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'w', options.mode);
+  } catch (error) {
+    throw ioError('create', temporary, error);
+  }
+  try {
+    writeAll(fd, data, 0);
+    fsyncSync(fd);
+  } catch (error) {
+    throw ioError('write', temporary, error);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    throw ioError('rename', temporary, error);
+  }
+  syncDirectory(dirname(path));
 }

@@ -20,6 +20,7 @@ export {
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoint_file.js';
+export { corruption, ioError, syncDirectory, writeAll, writeFileDurably } from './durable_io.js';
 export type { GroupCommitOptions, GroupCommitter } from './group_commit.js';
 export { createGroupCommitter } from './group_commit.js';
 export type { DirectoryLock } from './lock.js';
@@ -52,3 +53,18 @@ export type { SegmentFile, SegmentIo } from './segment_io/index.js';
 export { segmentIoCandidates } from './segment_io/index.js';
 export { openSegmentLog } from './segment_log.js';
 export { CHECKPOINT_EVERY_BATCHES_DEFAULT, openStorage } from './storage.js';
+export type {
+  AppendResult,
+  CommitRecord,
+  CommitResult,
+  LogRecord,
+  RecordLocation,
+  RecoveryReport,
+  SegmentLog,
+  SegmentLogOptions,
+  Storage,
+  StorageBackends,
+  StorageOptions,
+  VerifyProgress,
+  VerifyReport,
+} from './types.js';

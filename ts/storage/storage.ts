@@ -136,7 +136,7 @@ class DataDirectory implements Storage {
   /** Invariant: one past the last batch's position in the journal and system partition. */
   private position: bigint;
   /** Invariant: never decreases. */
-  private lastTimestampNs: bigint;
+  private timestampNs: bigint;
   private checkpointSequence: bigint;
   private batchesSinceCheckpoint = 0;
   private closed = false;
@@ -159,7 +159,7 @@ class DataDirectory implements Storage {
     const replay = replayJournal(logs, parts.checkpoint);
     this.recovery = { truncated, replayed: replay.replayed };
     this.position = replay.nextPosition;
-    this.lastTimestampNs = replay.lastTimestampNs;
+    this.timestampNs = replay.lastTimestampNs;
     this.checkpointSequence = parts.checkpoint?.sequence ?? 0n;
     this.committer = createGroupCommitter<Commit, CommitResult>({
       name: `storage ${logs.directory}`,
@@ -172,6 +172,10 @@ class DataDirectory implements Storage {
 
   get nextPosition(): bigint {
     return this.position;
+  }
+
+  get lastTimestampNs(): bigint {
+    return this.timestampNs;
   }
 
   commit(
@@ -191,7 +195,7 @@ class DataDirectory implements Storage {
   /** Steps 1 to 5 of the file header for one batch of commits. */
   private flush(commits: readonly Commit[]): CommitResult[] {
     const position = this.position;
-    let timestampNs = this.lastTimestampNs;
+    let timestampNs = this.timestampNs;
     for (const commit of commits)
       if (commit.timestampNs > timestampNs) timestampNs = commit.timestampNs;
     // Batch order: tenants ascending, each tenant's records in commit order.
@@ -262,7 +266,7 @@ class DataDirectory implements Storage {
     const systemHeader = encodeBatchHeader({ ...header, placed: true, tenants: placed });
     this.logs.system.append([headerRecord(systemHeader)], { sync: false });
     this.position = position + 1n;
-    this.lastTimestampNs = timestampNs;
+    this.timestampNs = timestampNs;
     this.batchesSinceCheckpoint += 1;
     if (this.batchesSinceCheckpoint >= this.checkpointEveryBatches) this.writeCheckpoint();
     return offsets.map((list) => ({ logPosition: position, offsets: list }));

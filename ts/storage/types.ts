@@ -30,6 +30,11 @@ export interface StorageBackends {
   readonly crc32c: Crc32c;
   readonly sha256: Sha256;
   readonly segmentIo: SegmentIo;
+  /**
+   * Segment IO through the page cache for the logs synced only at checkpoints (partitions and
+   * the system partition); without it they use `segmentIo` too.
+   */
+  readonly bufferedSegmentIo?: SegmentIo;
 }
 
 /** A record to append: every field of a record but `offset`, which the log assigns. */
@@ -156,6 +161,8 @@ export interface StorageOptions {
 export interface Storage {
   /** The log position the next committed batch gets. */
   readonly nextPosition: bigint;
+  /** The timestamp of the last committed batch (0n when none); the next is never earlier. */
+  readonly lastTimestampNs: bigint;
   /** What recovery at open did: torn tails truncated, journal entries replayed. */
   readonly recovery: { readonly truncated: readonly RecoveryReport[]; readonly replayed: number };
   /**

@@ -31,6 +31,16 @@ export interface SegmentFile {
   close(): void;
 }
 
+/** Candidates for logs synced only at checkpoints: no O_DIRECT (see StorageBackends). */
+export const bufferedSegmentIoCandidates: readonly Candidate<SegmentIo>[] = [
+  {
+    kind: 'native',
+    name: 'buffered',
+    load: async () => (await import('./native.js')).loadBuffered(),
+  },
+  { kind: 'ts', name: 'fs', load: async () => (await import('./ts.js')).load() },
+];
+
 export const segmentIoCandidates: readonly Candidate<SegmentIo>[] = [
   { kind: 'native', name: 'o_direct', load: async () => (await import('./native.js')).load() },
   { kind: 'ts', name: 'fs', load: async () => (await import('./ts.js')).load() },
