@@ -1,7 +1,7 @@
 /**
  * Kimberlite's public API. Explicit named exports only: what is not listed here is internal.
- * The embedded database and the client arrive with their issues; for now the foundation:
- * ids, limits, errors and the hot-path backends.
+ * The embedded database (`Kimberlite.open`), its types, and the foundation: ids, limits,
+ * errors and the hot-path backends. The client arrives with its issue.
  */
 export type {
   AesGcm,
@@ -21,9 +21,36 @@ export type {
   Sha256,
 } from './crypto/index.js';
 export { batchOf, loadCrypto, parseBackendChoice } from './crypto/index.js';
-export type { Backends, SegmentFile, SegmentIo } from './storage/index.js';
+export type {
+  AuditMeta,
+  ColumnSpec,
+  CommandResult,
+  RequestId,
+} from './kernel/index.js';
+export type {
+  ColumnInfo,
+  ColumnInput,
+  Created,
+  OpenOptions,
+  ReadOptions,
+  Row,
+  RowsWritten,
+  RowVersion,
+  ScanOptions,
+  StreamEvent,
+  TableInfo,
+  WriteOptions,
+} from './runtime/index.js';
+export { Kimberlite, MASTER_KEY_ENV, Tenant } from './runtime/index.js';
+export type {
+  Backends,
+  RecordLocation,
+  SegmentFile,
+  SegmentIo,
+  VerifyReport,
+} from './storage/index.js';
 export { loadBackends } from './storage/index.js';
-export type { Brand } from './types/index.js';
+export type { Brand, ColumnType, SqlValue } from './types/index.js';
 export {
   ClientId,
   CRYPTO,

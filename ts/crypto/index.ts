@@ -22,6 +22,7 @@ export type { Crc32c } from './crc32c/index.js';
 export type { Ed25519 } from './ed25519/index.js';
 export type { Hasher, HashFunction } from './hash.js';
 export type { HmacSha256 } from './hmac_sha256/index.js';
+export { unwrapDataKey, WRAPPED_KEY_BYTES, wrapDataKey } from './key_wrap.js';
 export type { Selected, SelectionReport } from './select.js';
 export { parseBackendChoice, selectBackend } from './select.js';
 export type { Sha256 } from './sha256/index.js';
