@@ -2,6 +2,8 @@
  * `npm run bench -- <suite> [options]`: Kimberlite's benchmarks. Suites:
  *   backends   every hot-path primitive on every backend (see bench/README.md)
  *   log        the SegmentLog's synced appends against the disk's limit, same run
+ *   kernel     the pure kernel's apply rate (no IO)
+ *   embedded   the embedded database: durable inserts, lookups, scans, replay
  * Every run prints the machine and the backends first, and reports medians of several runs.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { formatReport } from '../ts/cli/version.js';
 import { parseBackendChoice } from '../ts/crypto/index.js';
 import { loadBackends } from '../ts/storage/index.js';
 import { runBackendBenchmarks } from './backends.js';
+import { formatEmbeddedRows, formatEmbeddedTargets, runEmbeddedBenchmarks } from './embedded.js';
+import { formatKernelRows, formatKernelTargets, runKernelBenchmarks } from './kernel.js';
 import { formatLogRows, formatLogTargets, runLogBenchmarks } from './log.js';
 import { formatMachine, machineInfo } from './machine.js';
 import { addRatios, formatRows, formatTargets } from './report.js';
@@ -83,6 +87,42 @@ async function logSuite(options: SuiteOptions) {
   }
 }
 
+async function kernelSuite(options: SuiteOptions) {
+  const { machine, selected } = await header(options, resolve('bench'));
+  console.log('pure apply, no IO: one operation is one command, its effects run into a Map');
+  const rows = runKernelBenchmarks({ runs: options.runs, runSeconds: options.seconds });
+  console.log(formatKernelRows(rows));
+  console.log('\ntargets:');
+  console.log(formatKernelTargets(rows));
+  if (options.json !== undefined) {
+    const report = { suite: 'kernel', machine, selected: selected.report, rows };
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
+async function embeddedSuite(options: SuiteOptions & { readonly rows: number }) {
+  const dataDirectory = resolve('bench', 'results', 'embedded');
+  const { machine, selected } = await header(options, resolve('bench'));
+  const results = await runEmbeddedBenchmarks(
+    { runs: options.runs, runSeconds: options.seconds, tableRows: options.rows },
+    dataDirectory,
+  );
+  console.log(formatEmbeddedRows(results));
+  console.log('\ntargets:');
+  console.log(formatEmbeddedTargets(results));
+  if (options.json !== undefined) {
+    const report = { suite: 'embedded', machine, selected: selected.report, ...results };
+    writeFileSync(options.json, `${JSON.stringify(report, bigints, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
+/** JSON.stringify replacer: bigints as decimal strings. */
+function bigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
 const program = new Command('bench').description('Kimberlite benchmarks');
 program
   .command('backends')
@@ -98,6 +138,21 @@ program
   .option('--seconds <s>', 'time budget of one run', positive, 0.2)
   .option('--json <file>', 'also write the results as JSON')
   .action(logSuite);
+program
+  .command('kernel')
+  .description("the pure kernel's apply rate: single-row inserts, an update mix (no IO)")
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 0.5)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(kernelSuite);
+program
+  .command('embedded')
+  .description('Kimberlite.open: durable inserts, point lookups, range scans, log replay')
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 1)
+  .option('--rows <n>', 'rows in the lookup / scan / replay table', positive, 100_000)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(embeddedSuite);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
