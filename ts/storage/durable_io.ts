@@ -48,14 +48,18 @@ export function writeAll(fd: number, data: Uint8Array, positionBytes: number): v
 }
 
 /**
- * Replaces `path` with `data` atomically and durably: written to `<path>.tmp`, synced, renamed
+ * Replaces `path` with `data` atomically and durably: written to `<path>.writing`, synced, renamed
  * over `path`, then the directory synced. After a crash the file holds the old or the new bytes.
  */
-export function writeFileDurably(path: string, data: Uint8Array, options: { mode: number }): void {
-  const temporary = `${path}.tmp`;
+export function writeFileDurably(
+  path: string,
+  data: Uint8Array,
+  options: { mode?: number } = {},
+): void {
+  const temporary = `${path}.writing`;
   let fd: number;
   try {
-    fd = openSync(temporary, 'w', options.mode);
+    fd = openSync(temporary, 'w', options.mode ?? 0o644);
   } catch (error) {
     throw ioError('create', temporary, error);
   }

@@ -14,10 +14,11 @@
  * - After an IO error the log refuses every call but `close` (reopen it to recover).
  */
 import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { writeFileDurably } from './durable_io.js';
 import { SegmentIndex } from './offset_index.js';
 import { encodeRecordsAt, type RecordBody, RecordKind } from './record.js';
 import { checkAppendLimits, checkpointPayload, type Placement } from './segment_append.js';
-import { existingSegmentSize, indexPath, segmentPath, writeFileDurably } from './segment_files.js';
+import { existingSegmentSize, indexPath, segmentPath } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import { SegmentReader } from './segment_read.js';
 import { type OpenedSegment, recoverLog } from './segment_recovery.js';
@@ -300,7 +301,7 @@ class Log implements SegmentLog {
     if (this.unsynced) this.active.sync();
     this.afterSync();
     const bytes = sealed.index.encode(this.backends.crc32c);
-    writeFileDurably(this.directory, indexPath(this.directory, sealed.index.firstOffset), bytes);
+    writeFileDurably(indexPath(this.directory, sealed.index.firstOffset), bytes);
     this.active.close();
     const path = segmentPath(this.directory, firstOffset);
     this.active = this.backends.segmentIo.open(path, {

@@ -14,7 +14,7 @@
  */
 
 import { CRYPTO, LIMITS } from '../types/index.js';
-import { corruption } from './durable_io.js';
+import { corruption, writeFileDurably } from './durable_io.js';
 import { decodeIndex, SegmentIndex } from './offset_index.js';
 import { type ScannedRecord, verifyRecords } from './record.js';
 import {
@@ -22,8 +22,8 @@ import {
   listSegments,
   readIndexFile,
   readSpan,
+  readWrittenPrefix,
   segmentPath,
-  writeFileDurably,
 } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import { firstNonZero, type SegmentScan, scanSegment, validRecordAfter } from './segment_scan.js';
@@ -97,11 +97,7 @@ function loadSealed(backends: StorageBackends, config: LogConfig, first: bigint)
       throw corruption(`${where(config, path, 0, first)}: a sealed segment holds no records`);
     }
     const index = indexOf(first, records);
-    writeFileDurably(
-      config.directory,
-      indexPath(config.directory, first),
-      index.encode(backends.crc32c),
-    );
+    writeFileDurably(indexPath(config.directory, first), index.encode(backends.crc32c));
     return { path, index };
   } finally {
     file.close();
@@ -229,11 +225,7 @@ function recoverTail(
   last: { file: SegmentFile; first: bigint; seed: Uint8Array | undefined },
 ): Tail {
   const { file, first } = last;
-  const { bytes } = readSpan(backends.segmentIo, file, {
-    fromBytes: 0,
-    toBytes: file.sizeBytes,
-    transient: true,
-  });
+  const bytes = readWrittenPrefix(backends.segmentIo, file);
   const scan = scanSegment(bytes, { fromBytes: 0, maxRecords: ALL_RECORDS, wholeSegment: true });
   const records = recordsOf(scan);
   // A log whose first segments were released starts its chain at its first record's link.
