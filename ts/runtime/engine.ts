@@ -52,7 +52,7 @@ import {
   type VerifyReport,
 } from '../storage/index.js';
 import type { StoreOp } from '../store/index.js';
-import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS } from '../types/index.js';
+import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS, unreachable } from '../types/index.js';
 import { KeyStore, type MasterKeySource } from './key_store.js';
 import { Overlay } from './overlay.js';
 import { openPayloads, PAYLOAD_OVERHEAD_BYTES, sealPayloads } from './payload_cipher.js';
@@ -618,52 +618,53 @@ export class Engine {
 
   /** Executes a command's effects, in order, at `position`. */
   #execute(position: bigint, effects: readonly Effect[]): void {
+    // Consecutive store writes of one tenant go to its store in one `write`.
     let ops: StoreOp[] = [];
     let opsTenant = -1;
-    const flushOps = () => {
-      if (ops.length === 0) return;
-      const store = this.#stores.get(opsTenant);
-      assert(store !== undefined, `tenant ${opsTenant} has a store`);
-      store.store.write(position, ops);
-      ops = [];
-    };
     for (const effect of effects) {
+      if (effect.kind === 'store_put' || effect.kind === 'store_delete') {
+        if (effect.tenant !== opsTenant) {
+          this.#writeOps(opsTenant, position, ops);
+          ops = [];
+          opsTenant = effect.tenant;
+        }
+        ops.push(
+          effect.kind === 'store_put'
+            ? { kind: 'put', space: effect.space, key: effect.key, value: effect.value }
+            : { kind: 'delete', space: effect.space, key: effect.key },
+        );
+        continue;
+      }
+      this.#writeOps(opsTenant, position, ops);
+      ops = [];
       switch (effect.kind) {
-        case 'store_put':
-        case 'store_delete':
-          if (effect.tenant !== opsTenant) {
-            flushOps();
-            opsTenant = effect.tenant;
-          }
-          ops.push(
-            effect.kind === 'store_put'
-              ? { kind: 'put', space: effect.space, key: effect.key, value: effect.value }
-              : { kind: 'delete', space: effect.space, key: effect.key },
-          );
-          break;
         case 'build_index':
-          flushOps();
           this.#buildIndex(position, effect);
           break;
         case 'tenant_created':
-          flushOps();
           if (!this.#stores.has(effect.tenant)) {
             removeTenantStore(this.directory, effect.tenant);
             this.#openStore(effect.tenant);
           }
           break;
         case 'tenant_deleted':
-          flushOps();
           this.#stores.get(effect.tenant)?.store.close();
           this.#stores.delete(effect.tenant);
           this.keys.destroy(effect.tenant);
           removeTenantStore(this.directory, effect.tenant);
           break;
         default:
-          break;
+          unreachable(effect);
       }
     }
-    flushOps();
+    this.#writeOps(opsTenant, position, ops);
+  }
+
+  #writeOps(tenant: number, position: bigint, ops: readonly StoreOp[]): void {
+    if (ops.length === 0) return;
+    const store = this.#stores.get(tenant);
+    assert(store !== undefined, `tenant ${tenant} has a store`);
+    store.store.write(position, ops);
   }
 
   #buildIndex(position: bigint, effect: Extract<Effect, { kind: 'build_index' }>): void {
