@@ -18,6 +18,7 @@ import { type ChildLine, parseLine } from './workload.js';
 const CHILD_PATHS = {
   log: fileURLToPath(new URL('./appender_child.ts', import.meta.url)),
   storage: fileURLToPath(new URL('./committer_child.ts', import.meta.url)),
+  embedded: fileURLToPath(new URL('./embedded_child.ts', import.meta.url)),
 } as const;
 /** Loading tsx, the native addon and the WASM modules; generous for a busy two-core machine. */
 const START_TIMEOUT_MS = 30_000;
@@ -26,8 +27,11 @@ const OPEN_TIMEOUT_MS = 30_000;
 const KILL_DELAY_MS_MIN = 20;
 const KILL_DELAY_MS_MAX = 300;
 
-/** `log`: appender_child.ts on a SegmentLog; `storage`: committer_child.ts on a Storage. */
-export type ChildMode = 'log' | 'storage';
+/**
+ * `log`: appender_child.ts on a SegmentLog; `storage`: committer_child.ts on a Storage;
+ * `embedded`: embedded_child.ts on a `Kimberlite` database.
+ */
+export type ChildMode = 'log' | 'storage' | 'embedded';
 
 /** `KIMBERLITE_CRASH_KILLS`-style overrides: a positive integer, or the default. */
 export function killsFromEnvironment(name: string, fallback: number): number {

@@ -48,6 +48,49 @@ export function batchFromSeed(seed: number): CrashRecord[] {
   return records;
 }
 
+/** The embedded test's table: `items (id BIGINT PRIMARY KEY, owner TEXT NOT NULL, qty BIGINT)`. */
+export const EMBEDDED_TABLE = 'items';
+/** Its secondary index, on `owner`. */
+export const EMBEDDED_INDEX = 'items_by_owner';
+/** The embedded test's tenants: 1 and 2. */
+export const EMBEDDED_TENANTS = [1, 2] as const;
+/** Primary keys are 0 to this minus one in each tenant: small, so keys are written often. */
+export const EMBEDDED_KEYS = 96;
+/** Owners are `o0` to `o7`: few, so the index holds duplicates. */
+export const EMBEDDED_OWNERS = 8;
+
+/**
+ * One row write of the embedded crash test. `update` sets owner and qty, `bump` only qty,
+ * `delete` neither (its owner is `-`); qty may be NULL.
+ */
+export type RowOpKind = 'insert' | 'upsert' | 'update' | 'bump' | 'delete';
+export interface RowOp {
+  readonly tenant: number;
+  readonly kind: RowOpKind;
+  readonly id: bigint;
+  readonly owner: string;
+  readonly qty: bigint | null;
+}
+
+function formatOp(op: RowOp): string {
+  return `${op.tenant} ${op.kind} ${op.id} ${op.owner} ${op.qty ?? 'null'}`;
+}
+
+function parseOp(words: readonly string[]): RowOp {
+  const [tenant, kind, id, owner, qty] = words;
+  const kinds: readonly string[] = ['insert', 'upsert', 'update', 'bump', 'delete'];
+  if (kind === undefined || !kinds.includes(kind) || owner === undefined || qty === undefined) {
+    throw new Error(`not a row write: ${words.join(' ')}`);
+  }
+  return {
+    tenant: Number(tenant),
+    kind: kind as RowOpKind,
+    id: BigInt(id ?? ''),
+    owner,
+    qty: qty === 'null' ? null : BigInt(qty),
+  };
+}
+
 /** Lines the child prints; the parent parses them back with `parseLine`. */
 export type ChildLine =
   | { readonly kind: 'ready' }
@@ -64,6 +107,23 @@ export type ChildLine =
       readonly seed: number;
       readonly logPosition: bigint;
       readonly offsets: readonly bigint[];
+    }
+  /** Embedded: a writer is about to issue `op` (it has at most one in flight). */
+  | { readonly kind: 'write'; readonly worker: number; readonly op: RowOp }
+  /** Embedded: `op` resolved (durable), with its result. */
+  | {
+      readonly kind: 'wrote';
+      readonly worker: number;
+      readonly op: RowOp;
+      readonly rowsAffected: number;
+      readonly position: bigint;
+    }
+  /** Embedded: `op` was refused with an expected error code (nothing written). */
+  | {
+      readonly kind: 'refused';
+      readonly worker: number;
+      readonly op: RowOp;
+      readonly code: string;
     };
 
 export function formatLine(line: ChildLine): string {
@@ -78,6 +138,12 @@ export function formatLine(line: ChildLine): string {
       return `ack ${line.firstOffset} ${line.count} ${line.seed}`;
     case 'commit':
       return `commit ${line.seed} ${line.logPosition} ${line.offsets.join(',')}`;
+    case 'write':
+      return `write ${line.worker} ${formatOp(line.op)}`;
+    case 'wrote':
+      return `wrote ${line.worker} ${formatOp(line.op)} ${line.rowsAffected} ${line.position}`;
+    case 'refused':
+      return `refused ${line.worker} ${formatOp(line.op)} ${line.code}`;
   }
 }
 
@@ -110,6 +176,23 @@ export function parseLine(text: string): ChildLine | undefined {
             : word(3)
                 .split(',')
                 .map((text) => BigInt(text)),
+      };
+    case 'write':
+      return { kind: 'write', worker: Number(word(1)), op: parseOp(words.slice(2, 7)) };
+    case 'wrote':
+      return {
+        kind: 'wrote',
+        worker: Number(word(1)),
+        op: parseOp(words.slice(2, 7)),
+        rowsAffected: Number(word(7)),
+        position: BigInt(word(8)),
+      };
+    case 'refused':
+      return {
+        kind: 'refused',
+        worker: Number(word(1)),
+        op: parseOp(words.slice(2, 7)),
+        code: word(7),
       };
     default:
       return undefined;
