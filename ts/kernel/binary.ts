@@ -14,6 +14,8 @@
 import { ErrorCode, KimberliteError } from '../types/index.js';
 
 const utf8Encoder = new TextEncoder();
+/** Strings up to this many UTF-16 units / bytes take the ASCII fast paths below. */
+const SHORT_STRING_UNITS_MAX = 64;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -161,6 +163,7 @@ export class ByteWriter {
 
   /** A u32 byte length, then UTF-8 (lone surrogates would not round-trip: refused). */
   string(text: string): void {
+    if (text.length <= SHORT_STRING_UNITS_MAX && this.#ascii(text)) return;
     if (/[\ud800-\udfff]/.test(text) && !isWellFormedUtf16(text)) {
       throw unencodable('string', 'it holds a lone surrogate');
     }
@@ -172,6 +175,25 @@ export class ByteWriter {
     );
     this.view.setUint32(start, written);
     this.length = start + 4 + written;
+  }
+
+  /**
+   * Writes a short all-ASCII string byte by byte (a call into TextEncoder costs more than the
+   * loop for the names and values rows mostly hold); false, writing nothing, when it is not.
+   */
+  #ascii(text: string): boolean {
+    const start = this.reserve(4 + text.length);
+    const bytes = this.bytes;
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) {
+        this.length = start;
+        return false;
+      }
+      bytes[start + 4 + i] = unit;
+    }
+    this.view.setUint32(start, text.length);
+    return true;
   }
 
   /** A copy of what was written. */
@@ -298,6 +320,20 @@ export class ByteReader {
   string(): string {
     const length = this.u32();
     const start = this.take(length);
+    if (length <= SHORT_STRING_UNITS_MAX) {
+      // Short and all ASCII (the common case): decoded without a call into TextDecoder.
+      const bytes = this.bytes;
+      let ascii = true;
+      for (let i = start; i < start + length; i++) {
+        if ((bytes[i] as number) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        return String.fromCharCode.apply(null, bytes.subarray(start, start + length) as never);
+      }
+    }
     try {
       return utf8Decoder.decode(this.bytes.subarray(start, start + length));
     } catch {

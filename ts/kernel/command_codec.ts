@@ -92,6 +92,12 @@ function u32Field(writer: ByteWriter, what: string, value: number): void {
   writer.u32(value);
 }
 
+const SCRATCH_BYTES = 4096;
+/** A writer grown past this by a huge command is dropped, not kept for every later one. */
+const SCRATCH_KEPT_BYTES_MAX = 1024 * 1024;
+/** Reused by every `encodeCommand` (only the result is allocated); reset at each call. */
+let scratch = new ByteWriter(SCRATCH_BYTES);
+
 /**
  * Encodes a command for the log.
  *
@@ -99,7 +105,8 @@ function u32Field(writer: ByteWriter, what: string, value: number): void {
  * const bytes = encodeCommand({ tenant: 7, operation: { kind: 'seal_tenant' } });
  */
 export function encodeCommand(command: Command): Uint8Array {
-  const writer = new ByteWriter(256);
+  const writer = scratch;
+  writer.reset();
   writer.u8(COMMAND_FORMAT);
   u32Field(writer, 'tenant', command.tenant);
   const flags =
@@ -114,7 +121,9 @@ export function encodeCommand(command: Command): Uint8Array {
   }
   if (command.audit !== undefined) writeAudit(writer, command.audit);
   writeOperation(writer, command.operation);
-  return writer.finish();
+  const bytes = writer.finish();
+  if (writer.bytes.length > SCRATCH_KEPT_BYTES_MAX) scratch = new ByteWriter(SCRATCH_BYTES);
+  return bytes;
 }
 
 function writeAudit(writer: ByteWriter, audit: AuditMeta): void {

@@ -115,6 +115,13 @@ export interface ApplyContext {
   /** The batch's timestamp, nanoseconds since the Unix epoch, stamped by the runtime. */
   readonly timestampNs: bigint;
   readonly rows: RowSource;
+  /**
+   * The command is read back from the log, which holds only commands that applied: the row
+   * checks that depend on stored rows (free keys, current before-images) and the validation of
+   * values cannot fail for it, so they are skipped and no row is read. Effects, outcome and
+   * state are exactly those of its first apply (test/kernel/apply_property.test.ts).
+   */
+  readonly replay?: boolean;
 }
 
 /** What a successful command did. */

@@ -218,9 +218,13 @@ export class Kimberlite {
     return this.#engine.committedPosition;
   }
 
-  /** What storage recovery did at open (torn tails truncated, journal entries replayed). */
+  /**
+   * What open did: `truncated` torn tails and `replayed` journal entries (the log's recovery),
+   * then `records` / `rows` replayed from the partitions into the projection stores in
+   * `milliseconds`, and `rebuiltStores`: tenants whose store was missing or damaged.
+   */
   get recovery() {
-    return this.#engine.storage.recovery;
+    return this.#engine.recovery;
   }
 
   /** Creates a tenant with its own partition and data key. */

@@ -163,6 +163,8 @@ export class Engine {
   #closed = false;
   #durableWaiters: { position: bigint; resolve: () => void; reject: (e: unknown) => void }[] = [];
   #idleWaiters: (() => void)[] = [];
+  /** What the replay at open did, for `recovery`. */
+  #replayed = { records: 0, rows: 0, milliseconds: 0, rebuiltStores: [] as number[] };
   readonly #storeRows: RowSource = {
     get: (tenant, space, key) => this.#stores.get(tenant)?.store.get(space, key),
   };
@@ -222,7 +224,17 @@ export class Engine {
 
   // ---- recovery ------------------------------------------------------------------------
 
+  /**
+   * What open did: the log's recovery (torn tails, journal entries replayed into partitions),
+   * then the replay of the partitions into the stores (records and rows applied, its time,
+   * and the tenants whose store was missing or damaged and rebuilt from their first record).
+   */
+  get recovery() {
+    return { ...this.storage.recovery, ...this.#replayed };
+  }
+
   #recover(): void {
+    const started = performance.now();
     const tenants = new Set(this.storage.tenants());
     for (const tenant of [...tenants].sort((a, b) => a - b)) {
       if (this.keys.isDestroyed(tenant)) {
@@ -232,6 +244,7 @@ export class Engine {
       if (this.#options.rebuild === true) removeTenantStore(this.directory, tenant);
       this.#replayTenant(tenant);
     }
+    this.#replayed.milliseconds = performance.now() - started;
   }
 
   #openStore(tenant: number): TenantStore {
@@ -254,6 +267,7 @@ export class Engine {
   /** Loads the tenant's store and replays its partition from the store's applied offset. */
   #replayTenant(tenant: number): void {
     const opened = this.#openStore(tenant);
+    if (opened.rebuilt || opened.appliedOffset < 0n) this.#replayed.rebuiltStores.push(tenant);
     if (opened.appliedOffset >= 0n) {
       this.#kernel = withTenant(this.#kernel, decodeTenantState(opened.store.meta.state));
     }
@@ -276,6 +290,7 @@ export class Engine {
           position: header.logPosition,
           timestampNs: header.timestampNs,
           rows: this.#storeRows,
+          replay: true,
         });
         if (applied.repeated || !applied.outcome.ok) {
           const why = applied.outcome.ok ? 'repeats a request' : applied.outcome.error.message;
@@ -286,6 +301,9 @@ export class Engine {
         }
         this.#kernel = applied.state;
         this.#execute(header.logPosition, applied.effects);
+        this.#replayed.records += 1;
+        const result = applied.outcome.result;
+        if (result.kind === 'rows') this.#replayed.rows += result.rowsAffected;
         const store = this.#stores.get(tenant);
         if (store !== undefined) store.appliedOffset = header.offset;
       });
