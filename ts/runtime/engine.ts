@@ -194,7 +194,12 @@ export class Engine {
     try {
       keys = KeyStore.open(options.directory, options, options.backends);
       const engine = new Engine(options, storage, keys);
-      engine.#recover();
+      try {
+        engine.#recover();
+      } catch (error) {
+        for (const store of engine.#stores.values()) store.store.close();
+        throw error;
+      }
       return engine;
     } catch (error) {
       keys?.close();
