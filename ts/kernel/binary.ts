@@ -14,6 +14,10 @@
 import { ErrorCode, KimberliteError } from '../types/index.js';
 
 const utf8Encoder = new TextEncoder();
+/** Magnitudes up to 2^53 - 1 are exact doubles: `bigint` encodes them without BigInt ops. */
+const SAFE_MAGNITUDE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+/** Six bytes always hold an exact double (2^48 - 1 < 2^53). */
+const SAFE_MAGNITUDE_BYTES = 6;
 /** Strings up to this many UTF-16 units / bytes take the ASCII fast paths below. */
 const SHORT_STRING_UNITS_MAX = 64;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -140,6 +144,11 @@ export class ByteWriter {
   bigint(value: bigint): void {
     const negative = value < 0n;
     let magnitude = negative ? -value : value;
+    if (magnitude <= SAFE_MAGNITUDE_MAX) {
+      // The common case (every 53-bit value) in doubles: a BigInt op per byte allocates.
+      this.#safeMagnitude(negative, Number(magnitude));
+      return;
+    }
     const digits: number[] = [];
     while (magnitude > 0n) {
       digits.push(Number(magnitude & 0xffn));
@@ -151,6 +160,20 @@ export class ByteWriter {
     const offset = this.reserve(digits.length);
     for (let index = 0; index < digits.length; index++) {
       this.bytes[offset + index] = digits[digits.length - 1 - index] ?? 0;
+    }
+  }
+
+  /** `bigint`'s layout for a magnitude below 2^53: sign, byte count, big-endian bytes. */
+  #safeMagnitude(negative: boolean, magnitude: number): void {
+    let count = 0;
+    for (let rest = magnitude; rest > 0; rest = Math.floor(rest / 256)) count++;
+    this.u8(negative ? 1 : 0);
+    this.u16(count);
+    const offset = this.reserve(count);
+    let rest = magnitude;
+    for (let index = count - 1; index >= 0; index--) {
+      this.bytes[offset + index] = rest % 256;
+      rest = Math.floor(rest / 256);
     }
   }
 
@@ -304,6 +327,13 @@ export class ByteReader {
     const start = this.take(length);
     if (length > 0 && this.bytes[start] === 0) throw this.fail('bigint leading zero', start);
     if (length === 0 && sign === 1) throw this.fail('negative zero', at);
+    if (length <= SAFE_MAGNITUDE_BYTES) {
+      let small = 0;
+      for (let index = 0; index < length; index++) {
+        small = small * 256 + (this.bytes[start + index] as number);
+      }
+      return BigInt(sign === 1 ? -small : small);
+    }
     let magnitude = 0n;
     for (let index = 0; index < length; index++) {
       magnitude = (magnitude << 8n) | BigInt(this.bytes[start + index] ?? 0);

@@ -120,6 +120,29 @@ const STORAGE_CHECKPOINT_EVERY_BATCHES = 1024;
 const REPLAY_READ_RECORDS = 4096;
 const REPLAY_READ_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Fresh random bytes handed out once each, from a pool refilled 64 KiB at a time: one
+ * `randomFillSync` per batch cost 2% of a 64-writer insert run.
+ * Invariant: bytes before `used` were handed out and are never handed out again.
+ */
+class RandomPool {
+  static readonly #poolBytes = 64 * 1024;
+  #pool = new Uint8Array(RandomPool.#poolBytes);
+  #used = RandomPool.#poolBytes;
+
+  /** `count` bytes nobody else gets (a copy for requests larger than the pool). */
+  take(count: number): Uint8Array {
+    if (count > RandomPool.#poolBytes) return randomFillSync(new Uint8Array(count));
+    if (this.#used + count > this.#pool.length) {
+      this.#pool = randomFillSync(new Uint8Array(RandomPool.#poolBytes));
+      this.#used = 0;
+    }
+    const bytes = this.#pool.subarray(this.#used, this.#used + count);
+    this.#used += count;
+    return bytes;
+  }
+}
+
 /** Commands whose records stay in the clear: a tenant's existence, readable by auditors. */
 function isEncrypted(command: Command): boolean {
   const kind = command.operation.kind;
@@ -163,6 +186,7 @@ export class Engine {
   #closed = false;
   #durableWaiters: { position: bigint; resolve: () => void; reject: (e: unknown) => void }[] = [];
   #idleWaiters: (() => void)[] = [];
+  readonly #nonces = new RandomPool();
   /** What the replay at open did, for `recovery`. */
   #replayed = { records: 0, rows: 0, milliseconds: 0, rebuiltStores: [] as number[] };
   readonly #storeRows: RowSource = {
@@ -506,8 +530,7 @@ export class Engine {
       else list.push(i);
     });
     for (const [tenant, indexes] of byTenant) {
-      const nonces = new Uint8Array(CRYPTO.aesGcmNonceBytes * indexes.length);
-      randomFillSync(nonces);
+      const nonces = this.#nonces.take(CRYPTO.aesGcmNonceBytes * indexes.length);
       const sealed = sealPayloads(
         this.keys.get(tenant).key,
         indexes.map((i) => records[i]?.payload ?? new Uint8Array(0)),
