@@ -245,14 +245,18 @@ export function isWellFormedUtf16(text: string): boolean {
  * const version = reader.u8();
  */
 export class ByteReader {
-  readonly view: DataView;
+  /** Made on first use: a DataView costs more than decoding a small command without one. */
+  #view: DataView | undefined;
   offset = 0;
 
   constructor(
     readonly bytes: Uint8Array,
     readonly what: string,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  ) {}
+
+  get view(): DataView {
+    this.#view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.#view;
   }
 
   fail(problem: string, offset = this.offset): KimberliteError {
@@ -278,15 +282,24 @@ export class ByteReader {
   }
 
   u16(): number {
-    return this.view.getUint16(this.take(2));
+    const at = this.take(2);
+    const bytes = this.bytes;
+    return ((bytes[at] as number) << 8) | (bytes[at + 1] as number);
   }
 
   u32(): number {
-    return this.view.getUint32(this.take(4));
+    return this.i32() >>> 0;
   }
 
   i32(): number {
-    return this.view.getInt32(this.take(4));
+    const at = this.take(4);
+    const bytes = this.bytes;
+    return (
+      ((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)
+    );
   }
 
   u64(): bigint {
@@ -353,16 +366,14 @@ export class ByteReader {
     if (length <= SHORT_STRING_UNITS_MAX) {
       // Short and all ASCII (the common case): decoded without a call into TextDecoder.
       const bytes = this.bytes;
-      let ascii = true;
-      for (let i = start; i < start + length; i++) {
-        if ((bytes[i] as number) >= 0x80) {
-          ascii = false;
-          break;
-        }
+      let text = '';
+      let i = start;
+      for (; i < start + length; i++) {
+        const byte = bytes[i] as number;
+        if (byte >= 0x80) break;
+        text += String.fromCharCode(byte);
       }
-      if (ascii) {
-        return String.fromCharCode.apply(null, bytes.subarray(start, start + length) as never);
-      }
+      if (i === start + length) return text;
     }
     try {
       return utf8Decoder.decode(this.bytes.subarray(start, start + length));

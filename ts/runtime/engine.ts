@@ -55,7 +55,12 @@ import type { StoreOp } from '../store/index.js';
 import { assert, CRYPTO, ErrorCode, KimberliteError, LIMITS, unreachable } from '../types/index.js';
 import { KeyStore, type MasterKeySource } from './key_store.js';
 import { Overlay } from './overlay.js';
-import { openPayloads, PAYLOAD_OVERHEAD_BYTES, sealPayloads } from './payload_cipher.js';
+import {
+  openPayloads,
+  PAYLOAD_OVERHEAD_BYTES,
+  type PayloadPlace,
+  sealPayloads,
+} from './payload_cipher.js';
 import { openTenantStore, removeTenantStore, type TenantStore } from './tenant_stores.js';
 
 export interface EngineOptions extends MasterKeySource {
@@ -141,6 +146,32 @@ class RandomPool {
     this.#used += count;
     return bytes;
   }
+}
+
+/** The store write of an effect, `undefined` for effects that are not store writes. */
+function storeOpOf(effect: Effect): StoreOp | undefined {
+  if (effect.kind === 'store_put') {
+    return { kind: 'put', space: effect.space, key: effect.key, value: effect.value };
+  }
+  if (effect.kind === 'store_delete') {
+    return { kind: 'delete', space: effect.space, key: effect.key };
+  }
+  return undefined;
+}
+
+/**
+ * Appends `effects` to `ops` when all of them are store writes of `tenant` and returns true;
+ * otherwise appends nothing and returns false (they must be executed in order).
+ */
+function collectStoreOps(tenant: number, effects: readonly Effect[], ops: StoreOp[]): boolean {
+  const collected: StoreOp[] = [];
+  for (const effect of effects) {
+    const op = storeOpOf(effect);
+    if (op === undefined || effect.tenant !== tenant) return false;
+    collected.push(op);
+  }
+  for (const op of collected) ops.push(op);
+  return true;
 }
 
 /** Commands whose records stay in the clear: a tenant's existence, readable by auditors. */
@@ -301,6 +332,8 @@ export class Engine {
       this.#kernel = withTenant(this.#kernel, decodeTenantState(opened.store.meta.state));
     }
     let from = opened.appliedOffset + 1n;
+    // The store writes of consecutive records of one batch go to the store in one `write`.
+    let pending: { position: bigint; ops: StoreOp[] } = { position: -1n, ops: [] };
     for (;;) {
       const records = this.storage.read(tenant, from, {
         maxRecords: REPLAY_READ_RECORDS,
@@ -329,7 +362,15 @@ export class Engine {
           );
         }
         this.#kernel = applied.state;
-        this.#execute(header.logPosition, applied.effects);
+        if (header.logPosition !== pending.position) {
+          this.#writeOps(tenant, pending.position, pending.ops);
+          pending = { position: header.logPosition, ops: [] };
+        }
+        if (!collectStoreOps(tenant, applied.effects, pending.ops)) {
+          this.#writeOps(tenant, pending.position, pending.ops);
+          pending.ops = [];
+          this.#execute(header.logPosition, applied.effects);
+        }
         this.#replayed.records += 1;
         const result = applied.outcome.result;
         if (result.kind === 'rows') this.#replayed.rows += result.rowsAffected;
@@ -337,28 +378,26 @@ export class Engine {
         if (store !== undefined) store.appliedOffset = header.offset;
       });
     }
+    this.#writeOps(tenant, pending.position, pending.ops);
   }
 
   /** The plaintext payloads of a tenant's records, the encrypted ones opened in one batch. */
   #decryptRecords(tenant: number, records: readonly LogRecord[]): Uint8Array[] {
-    const plaintexts: Uint8Array[] = records.map((record) => record.payload);
-    const encrypted = records
-      .map((record, i) => ({ record, i }))
-      .filter(({ record }) => (record.header.flags & RecordFlag.Encrypted) !== 0);
-    if (encrypted.length === 0) return plaintexts;
-    const opened = openPayloads(
-      this.keys.get(tenant).key,
-      encrypted.map(({ record }) => record.payload),
-      encrypted.map(({ record }) => ({
-        tenant,
-        stream: record.header.stream,
-        position: record.header.logPosition,
-      })),
-    );
-    encrypted.forEach(({ i }, j) => {
-      const plaintext = opened[j];
-      assert(plaintext !== undefined, 'a plaintext per sealed record');
-      plaintexts[i] = plaintext;
+    const plaintexts: Uint8Array[] = new Array(records.length);
+    const sealed: number[] = [];
+    const payloads: Uint8Array[] = [];
+    const places: PayloadPlace[] = [];
+    records.forEach(({ header, payload }, i) => {
+      plaintexts[i] = payload;
+      if ((header.flags & RecordFlag.Encrypted) === 0) return;
+      sealed.push(i);
+      payloads.push(payload);
+      places.push({ tenant, stream: header.stream, position: header.logPosition });
+    });
+    if (sealed.length === 0) return plaintexts;
+    const opened = openPayloads(this.keys.get(tenant).key, payloads, places);
+    sealed.forEach((i, j) => {
+      plaintexts[i] = opened[j] as Uint8Array;
     });
     return plaintexts;
   }
@@ -668,17 +707,14 @@ export class Engine {
     let ops: StoreOp[] = [];
     let opsTenant = -1;
     for (const effect of effects) {
-      if (effect.kind === 'store_put' || effect.kind === 'store_delete') {
+      const op = storeOpOf(effect);
+      if (op !== undefined) {
         if (effect.tenant !== opsTenant) {
           this.#writeOps(opsTenant, position, ops);
           ops = [];
           opsTenant = effect.tenant;
         }
-        ops.push(
-          effect.kind === 'store_put'
-            ? { kind: 'put', space: effect.space, key: effect.key, value: effect.value }
-            : { kind: 'delete', space: effect.space, key: effect.key },
-        );
+        ops.push(op);
         continue;
       }
       this.#writeOps(opsTenant, position, ops);
@@ -698,6 +734,10 @@ export class Engine {
           this.#stores.delete(effect.tenant);
           this.keys.destroy(effect.tenant);
           removeTenantStore(this.directory, effect.tenant);
+          break;
+        case 'store_put':
+        case 'store_delete':
+          assert(false, 'store writes were collected above');
           break;
         default:
           unreachable(effect);

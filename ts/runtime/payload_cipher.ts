@@ -74,34 +74,43 @@ function undecryptable(place: PayloadPlace): KimberliteError {
   );
 }
 
-/** The plaintext of every payload, in one batch call; CORRUPTION names the first that fails. */
+/**
+ * The plaintext of every payload, in one batch call; CORRUPTION names the first that fails.
+ * One pass builds the sealed batch, the nonces and the additional data (this runs per record
+ * of every replay, so it allocates per batch, not per record, where it can).
+ */
 export function openPayloads(
   key: AesGcmKey,
   payloads: readonly Uint8Array[],
   places: readonly PayloadPlace[],
 ): Uint8Array[] {
-  const nonces = new Uint8Array(payloads.length * NONCE_BYTES);
-  const bodies: Uint8Array[] = [];
-  payloads.forEach((payload, i) => {
-    const place = places[i];
-    if (payload.length < PAYLOAD_OVERHEAD_BYTES && place !== undefined) {
-      throw undecryptable(place);
-    }
-    nonces.set(payload.subarray(0, NONCE_BYTES), i * NONCE_BYTES);
-    bodies.push(payload.subarray(NONCE_BYTES));
-  });
-  const sealed = batchOf(bodies);
-  const out = new Uint8Array(
-    Math.max(0, sealed.data.length - CRYPTO.aesGcmTagBytes * bodies.length),
-  );
-  const failed = key.openBatch(nonces, sealed, { out, aad: aadBatch(places) });
-  if (failed >= 0) {
-    const place = places[failed];
-    assert(place !== undefined, 'a place per payload');
-    throw undecryptable(place);
+  const count = payloads.length;
+  assert(places.length === count, 'a place per payload');
+  let sealedBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const length = (payloads[i] as Uint8Array).length;
+    if (length < PAYLOAD_OVERHEAD_BYTES) throw undecryptable(places[i] as PayloadPlace);
+    sealedBytes += length - NONCE_BYTES;
   }
-  return bodies.map((body, i) => {
-    const start = (sealed.offsets[i] ?? 0) - CRYPTO.aesGcmTagBytes * i;
-    return out.subarray(start, start + body.length - CRYPTO.aesGcmTagBytes);
-  });
+  const data = new Uint8Array(sealedBytes);
+  const offsets = new Uint32Array(count + 1);
+  const nonces = new Uint8Array(count * NONCE_BYTES);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const payload = payloads[i] as Uint8Array;
+    for (let b = 0; b < NONCE_BYTES; b++) nonces[i * NONCE_BYTES + b] = payload[b] as number;
+    data.set(payload.subarray(NONCE_BYTES), at);
+    at += payload.length - NONCE_BYTES;
+    offsets[i + 1] = at;
+  }
+  const out = new Uint8Array(Math.max(0, sealedBytes - CRYPTO.aesGcmTagBytes * count));
+  const failed = key.openBatch(nonces, { data, offsets }, { out, aad: aadBatch(places) });
+  if (failed >= 0) throw undecryptable(places[failed] as PayloadPlace);
+  const plaintexts = new Array<Uint8Array>(count);
+  for (let i = 0; i < count; i++) {
+    const start = (offsets[i] as number) - CRYPTO.aesGcmTagBytes * i;
+    const end = (offsets[i + 1] as number) - CRYPTO.aesGcmTagBytes * (i + 1);
+    plaintexts[i] = out.subarray(start, end);
+  }
+  return plaintexts;
 }
