@@ -453,7 +453,10 @@ export class Tenant {
     options: { expectedOffset?: bigint | number } & WriteOptions = {},
   ): Promise<{ firstOffset: bigint; count: number; position: bigint }> {
     const encoder = new TextEncoder();
-    const data = events.map((event) => (typeof event === 'string' ? encoder.encode(event) : event));
+    // Copies: the store keeps event bytes as given, so the caller's arrays must not be them.
+    const data = events.map((event) =>
+      typeof event === 'string' ? encoder.encode(event) : event.slice(),
+    );
     const expected = toPosition(options.expectedOffset);
     const { result, position } = await this.#write(
       {

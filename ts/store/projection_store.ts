@@ -535,11 +535,12 @@ class Store implements ProjectionStore {
 
   /** The version `op` writes at `position`; a long value goes to overflow pages now. */
   private entryFor(position: bigint, op: StoreOp): LeafEntry {
-    const at = entryKey(op.space, op.key.slice(), position);
+    // The store takes ownership of the key and value arrays (StoreOp's contract): no copies.
+    const at = entryKey(op.space, op.key, position);
     if (op.kind === 'delete') return leafEntry(at, VALUE_TOMBSTONE, null, 0, 0);
     const valueLength = op.value.length;
     if (valueLength <= INLINE_VALUE_BYTES_MAX) {
-      return leafEntry(at, VALUE_INLINE, op.value.slice(), valueLength, 0);
+      return leafEntry(at, VALUE_INLINE, op.value, valueLength, 0);
     }
     const overflowPage = this.pager.writeChain(op.value)[0] as number;
     return leafEntry(at, VALUE_OVERFLOW, null, valueLength, overflowPage);

@@ -55,6 +55,10 @@ export interface StoreMeta {
   readonly state: Uint8Array;
 }
 
+/**
+ * One write. The store takes ownership of `key` and `value`: the caller must not change them
+ * afterwards (the kernel's effects hand over fresh arrays), so the store keeps them uncopied.
+ */
 export type StoreOp =
   | {
       readonly kind: 'put';
