@@ -265,7 +265,9 @@ describe('apply is deterministic', () => {
   });
 
   it('random sequences do succeed often enough to mean something', () => {
-    const commands = fc.sample(sequence, { seed: prngFor('success rate').u32() | 0, numRuns: 30 });
+    // A fixed seed: this checks the generator's vocabulary, and a threshold on a random sample
+    // failed for unlucky seeds (KIMBERLITE_TEST_SEED=1611215808 gave exactly 10 row writes).
+    const commands = fc.sample(sequence, { seed: 20261122, numRuns: 30 });
     let succeeded = 0;
     let rows = 0;
     for (const sequenceOfCommands of commands) {

@@ -122,7 +122,8 @@ const STORE_CHECKPOINT_EVERY_BATCHES_DEFAULT = 1000;
  * open replays at most that many journal entries into the partitions, a fraction of a second.
  */
 const STORAGE_CHECKPOINT_EVERY_BATCHES = 1024;
-const REPLAY_READ_RECORDS = 4096;
+/** Records per read during replay: one read (and one decryption call) per this many. */
+const REPLAY_READ_RECORDS = 16_384;
 const REPLAY_READ_BYTES = 64 * 1024 * 1024;
 
 /**

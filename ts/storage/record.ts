@@ -302,7 +302,10 @@ export function scanRecords(
   while (at < bytes.length) {
     if (records.length >= options.maxRecords) return stopped({ kind: 'limit' });
     const headerEnd = Math.min(at + RECORD_HEADER_BYTES, bytes.length);
-    if (isAllZero(bytes.subarray(at, headerEnd))) return stopped({ kind: 'zeros' });
+    // A header starts with its magic, so the first byte decides almost every time.
+    if (bytes[at] === 0 && isAllZero(bytes.subarray(at, headerEnd))) {
+      return stopped({ kind: 'zeros' });
+    }
     if (headerEnd - at < RECORD_HEADER_BYTES) {
       return stopped({ kind: 'truncated', reason: `${headerEnd - at} bytes of a header` });
     }

@@ -290,15 +290,8 @@ function lastOffsetOf(chunks: readonly Chunk[]): bigint | undefined {
 
 function toLogRecord(bytes: Uint8Array, record: ScannedRecord): LogRecord {
   return {
-    header: {
-      kind: record.kind,
-      flags: record.flags,
-      tenant: record.tenant,
-      stream: record.stream,
-      offset: record.offset,
-      logPosition: record.logPosition,
-      timestampNs: record.timestampNs,
-    },
+    // The scanned record is a RecordHeader with positions besides: no second object per record.
+    header: record,
     // A copy (a plain Uint8Array even if the read buffer is a Buffer, whose slice is a view).
     payload: new Uint8Array(bytes.subarray(record.start + RECORD_HEADER_BYTES, record.end)),
   };
