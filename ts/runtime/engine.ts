@@ -165,13 +165,15 @@ function storeOpOf(effect: Effect): StoreOp | undefined {
  * otherwise appends nothing and returns false (they must be executed in order).
  */
 function collectStoreOps(tenant: number, effects: readonly Effect[], ops: StoreOp[]): boolean {
-  const collected: StoreOp[] = [];
+  const mark = ops.length;
   for (const effect of effects) {
     const op = storeOpOf(effect);
-    if (op === undefined || effect.tenant !== tenant) return false;
-    collected.push(op);
+    if (op === undefined || effect.tenant !== tenant) {
+      ops.length = mark;
+      return false;
+    }
+    ops.push(op);
   }
-  for (const op of collected) ops.push(op);
   return true;
 }
 
