@@ -55,6 +55,22 @@ describe('segment log', () => {
     again.close();
   });
 
+  it('hands out payload views on request, with the same bytes as the copies', () => {
+    const directory = freshDirectory();
+    const log = openLog(directory);
+    const records = events(20, 70, 'payload views');
+    log.append(records, { sync: true });
+    const copies = log.read(0n, ALL);
+    const views = log.read(0n, { ...ALL, payloadViews: true });
+    expect(views.map((r) => r.payload)).toEqual(records.map((r) => r.payload));
+    expect(views.map((r) => r.payload)).toEqual(copies.map((r) => r.payload));
+    // Copies own their buffer; views share the read's, one buffer for all of them.
+    expect(copies[1]?.payload.buffer).not.toBe(copies[2]?.payload.buffer);
+    expect(views[1]?.payload.buffer).toBe(views[2]?.payload.buffer);
+    expect(views[1]?.payload.byteOffset).toBeGreaterThan(0);
+    log.close();
+  });
+
   it('starts the record after a sync on the next page, leaving the rest zero', () => {
     const directory = freshDirectory();
     const log = openLog(directory);

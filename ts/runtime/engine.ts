@@ -341,6 +341,8 @@ export class Engine {
       const records = this.storage.read(tenant, from, {
         maxRecords: REPLAY_READ_RECORDS,
         maxBytes: REPLAY_READ_BYTES,
+        // Decrypted (copied) or decoded at once, never kept.
+        payloadViews: true,
       });
       if (records.length === 0) break;
       const last = records.at(-1);

@@ -58,6 +58,7 @@ export type {
   CommitRecord,
   CommitResult,
   LogRecord,
+  ReadOptions,
   RecordLocation,
   RecoveryReport,
   SegmentLog,

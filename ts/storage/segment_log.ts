@@ -27,6 +27,7 @@ import type {
   AppendRecord,
   AppendResult,
   LogRecord,
+  ReadOptions,
   RecoveryReport,
   SegmentLog,
   SegmentLogOptions,
@@ -321,7 +322,7 @@ class Log implements SegmentLog {
 
   read(
     fromOffset: bigint,
-    options: { maxRecords: number; maxBytes: number; verified?: boolean },
+    options: ReadOptions,
   ): LogRecord[] {
     this.checkUsable();
     const { maxRecords, maxBytes } = options;
@@ -335,6 +336,7 @@ class Log implements SegmentLog {
       maxRecords,
       maxBytes,
       verified: options.verified ?? false,
+      payloadViews: options.payloadViews ?? false,
       next: this.next,
       head: this.headHash,
     });

@@ -112,6 +112,7 @@ export class SegmentReader {
       maxRecords: number;
       maxBytes: number;
       verified: boolean;
+      payloadViews: boolean;
       next: bigint;
       head: Uint8Array;
     },
@@ -124,7 +125,9 @@ export class SegmentReader {
     const records: LogRecord[] = [];
     for (const chunk of chunks) {
       for (const run of chunk.runs) {
-        for (const record of run) records.push(toLogRecord(chunk.bytes, record));
+        for (const record of run) {
+          records.push(toLogRecord(chunk.bytes, record, options.payloadViews));
+        }
       }
     }
     return records;
@@ -288,11 +291,13 @@ function lastOffsetOf(chunks: readonly Chunk[]): bigint | undefined {
   return run?.[run.length - 1]?.offset;
 }
 
-function toLogRecord(bytes: Uint8Array, record: ScannedRecord): LogRecord {
+function toLogRecord(bytes: Uint8Array, record: ScannedRecord, view: boolean): LogRecord {
+  const payload = bytes.subarray(record.start + RECORD_HEADER_BYTES, record.end);
   return {
     // The scanned record is a RecordHeader with positions besides: no second object per record.
     header: record,
-    // A copy (a plain Uint8Array even if the read buffer is a Buffer, whose slice is a view).
-    payload: new Uint8Array(bytes.subarray(record.start + RECORD_HEADER_BYTES, record.end)),
+    // A copy unless asked for views (ReadOptions.payloadViews): every read gets its own
+    // buffer, so a view stays valid, but its `.buffer` is the whole read.
+    payload: view ? payload : new Uint8Array(payload),
   };
 }

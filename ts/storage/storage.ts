@@ -41,6 +41,7 @@ import type {
   CommitRecord,
   CommitResult,
   LogRecord,
+  ReadOptions,
   RecoveryReport,
   Storage,
   StorageBackends,
@@ -275,7 +276,7 @@ class DataDirectory implements Storage {
   read(
     tenant: number,
     fromOffset: bigint,
-    options: { maxRecords: number; maxBytes: number; verified?: boolean },
+    options: ReadOptions,
   ): LogRecord[] {
     if (!Number.isInteger(tenant) || tenant < 1 || tenant > LIMITS.idMax) {
       throw invalid(`read: tenant must be from 1 to ${LIMITS.idMax}, got ${tenant}`);

@@ -85,6 +85,20 @@ export type VerifyReport =
       readonly message: string;
     };
 
+/** Bounds and checks of a read. */
+export interface ReadOptions {
+  readonly maxRecords: number;
+  readonly maxBytes: number;
+  /** Check CRC and chain from the nearest checkpoint. */
+  readonly verified?: boolean;
+  /**
+   * Payloads as views into the read's own buffer rather than copies: faster for a caller that
+   * consumes them at once (replay). A view's `.buffer` is the whole read, not the payload, and
+   * the view keeps that buffer in memory while it lives.
+   */
+  readonly payloadViews?: boolean;
+}
+
 /** Progress of a long verify: records checked so far out of the total known at the start. */
 export type VerifyProgress = (done: bigint, total: bigint) => void;
 
@@ -127,7 +141,7 @@ export interface SegmentLog {
   /** Records from `fromOffset`, bounded; `verified` checks CRC and chain from a checkpoint. */
   read(
     fromOffset: bigint,
-    options: { maxRecords: number; maxBytes: number; verified?: boolean },
+    options: ReadOptions,
   ): LogRecord[];
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport;
   close(): void;
@@ -175,7 +189,7 @@ export interface Storage {
   read(
     tenant: number,
     fromOffset: bigint,
-    options: { maxRecords: number; maxBytes: number; verified?: boolean },
+    options: ReadOptions,
   ): LogRecord[];
   /** Syncs every partition and the system partition, then records the checkpoint. */
   checkpoint(): void;
