@@ -320,10 +320,7 @@ class Log implements SegmentLog {
     this.afterSync();
   }
 
-  read(
-    fromOffset: bigint,
-    options: ReadOptions,
-  ): LogRecord[] {
+  read(fromOffset: bigint, options: ReadOptions): LogRecord[] {
     this.checkUsable();
     const { maxRecords, maxBytes } = options;
     if (fromOffset < 0n) throw invalid(`read from offset ${fromOffset}: offsets start at 0`);

@@ -273,11 +273,7 @@ class DataDirectory implements Storage {
     return offsets.map((list) => ({ logPosition: position, offsets: list }));
   }
 
-  read(
-    tenant: number,
-    fromOffset: bigint,
-    options: ReadOptions,
-  ): LogRecord[] {
+  read(tenant: number, fromOffset: bigint, options: ReadOptions): LogRecord[] {
     if (!Number.isInteger(tenant) || tenant < 1 || tenant > LIMITS.idMax) {
       throw invalid(`read: tenant must be from 1 to ${LIMITS.idMax}, got ${tenant}`);
     }

@@ -139,10 +139,7 @@ export interface SegmentLog {
   append(records: readonly AppendRecord[], options: { sync: boolean }): AppendResult;
   sync(): void;
   /** Records from `fromOffset`, bounded; `verified` checks CRC and chain from a checkpoint. */
-  read(
-    fromOffset: bigint,
-    options: ReadOptions,
-  ): LogRecord[];
+  read(fromOffset: bigint, options: ReadOptions): LogRecord[];
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport;
   close(): void;
 }
@@ -186,11 +183,7 @@ export interface Storage {
    */
   commit(records: readonly CommitRecord[], options: { timestampNs: bigint }): Promise<CommitResult>;
   /** A tenant's records, bounded; `verified` checks CRC and chain from the nearest checkpoint. */
-  read(
-    tenant: number,
-    fromOffset: bigint,
-    options: ReadOptions,
-  ): LogRecord[];
+  read(tenant: number, fromOffset: bigint, options: ReadOptions): LogRecord[];
   /** Syncs every partition and the system partition, then records the checkpoint. */
   checkpoint(): void;
   /** The journal, the header chain, every partition, and every batch's Merkle root. */
