@@ -52,7 +52,8 @@ function visible(createdAt: bigint, droppedAt: bigint | undefined, at?: bigint):
 
 const tableNames = new WeakMap<ReadonlyMap<number, TableDef>, Map<string, TableDef>>();
 const streamNames = new WeakMap<ReadonlyMap<number, StreamDef>, Map<string, StreamDef>>();
-const plans = new WeakMap<TableDef, TablePlan>();
+/** The newest plan of a table, and the position from which it holds (see `planOf`). */
+const plans = new WeakMap<TableDef, { plan: TablePlan; settledAt: bigint }>();
 
 /** Keeps a tenant's cached table names right after the kernel put `table` in its map. */
 export function noteTable(tenant: TenantState, table: TableDef): void {
@@ -162,14 +163,26 @@ export function liveColumns(table: TableDef, at?: bigint): ColumnDef[] {
  * plan.keyPositions; // where the key columns sit in a RowImage
  */
 export function planOf(table: TableDef, at?: bigint): TablePlan {
-  if (at === undefined) {
-    const cached = plans.get(table);
-    if (cached !== undefined) return cached;
-    const plan = buildPlan(table, undefined);
-    plans.set(table, plan);
-    return plan;
+  let cached = plans.get(table);
+  if (cached === undefined) {
+    cached = { plan: buildPlan(table, undefined), settledAt: settledAt(table) };
+    plans.set(table, cached);
   }
+  // Reads ask at a position (the newest durable one, mostly): at or after the table's last
+  // column or index change the plan is the newest one, so it is not built again per row.
+  if (at === undefined || at >= cached.settledAt) return cached.plan;
   return buildPlan(table, at);
+}
+
+/** The last position at which the table's live columns or indexes changed. */
+function settledAt(table: TableDef): bigint {
+  let last = table.createdAt;
+  for (const column of table.columns) {
+    if (column.addedAt > last) last = column.addedAt;
+    if (column.droppedAt !== undefined && column.droppedAt > last) last = column.droppedAt;
+  }
+  for (const index of table.indexes) if (index.createdAt > last) last = index.createdAt;
+  return last;
 }
 
 function buildPlan(table: TableDef, at: bigint | undefined): TablePlan {
