@@ -54,13 +54,15 @@ const DECIMAL_HEADER_ZERO = 0x80;
 /** The header byte must stay in 0x01..0xff, so a magnitude has at most 127 bytes (~305 digits). */
 const DECIMAL_MAGNITUDE_BYTES_MAX = 127;
 
-const INTEGER_RANGES = {
+/** The values each integer column type admits; also the row validation's bounds (rows.ts). */
+export const INTEGER_RANGES = {
   smallint: [-(1n << 15n), (1n << 15n) - 1n],
   integer: [-(1n << 31n), (1n << 31n) - 1n],
   bigint: [-(1n << 63n), (1n << 63n) - 1n],
 } as const;
-const INT32_MIN = -0x8000_0000;
-const INT32_MAX = 0x7fff_ffff;
+/** A date is a 32-bit day count. */
+export const INT32_MIN = -0x8000_0000;
+export const INT32_MAX = 0x7fff_ffff;
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

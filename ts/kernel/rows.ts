@@ -31,18 +31,12 @@ import {
   tableByName,
 } from './catalog.js';
 import { type Failure, fail, formatTuple } from './errors.js';
+import { INT32_MAX, INT32_MIN, INTEGER_RANGES } from './key_codec.js';
 import { decodeRow, encodeRow } from './row_codec.js';
 import type { ApplyContext, Effect, Operation, RowChange, RowImage, TenantState } from './types.js';
 
 type WriteRows = Extract<Operation, { kind: 'write_rows' }>;
 
-const INTEGER_RANGES = {
-  smallint: [-(1n << 15n), (1n << 15n) - 1n],
-  integer: [-(1n << 31n), (1n << 31n) - 1n],
-  bigint: [-(1n << 63n), (1n << 63n) - 1n],
-} as const;
-const INT32_MIN = -0x8000_0000;
-const INT32_MAX = 0x7fff_ffff;
 const SURROGATE = /[\ud800-\udfff]/;
 
 type Of<K extends SqlValue['kind']> = Extract<SqlValue, { kind: K }>;
