@@ -22,6 +22,7 @@ import {
 } from '../ts/crypto/index.js';
 import { type SegmentIo, segmentIoCandidates } from '../ts/storage/index.js';
 import { filled, type Measurement, type MeasureOptions, measure } from './measure.js';
+import { grouped } from './report.js';
 
 export const SIZES_BYTES = [64, 256, 1024, 4096, 1024 * 1024] as const;
 const BATCH_RECORDS = 1024;
@@ -98,7 +99,7 @@ async function sized<T extends Backend>(
 /** Keeps a row, and shows progress on stderr: a full run takes minutes. */
 function record(context: Context, row: ResultRow): void {
   context.rows.push(row);
-  const ops = Math.round(row.measurement.opsPerSecond).toLocaleString('en-US');
+  const ops = grouped(row.measurement.opsPerSecond);
   process.stderr.write(`  ${row.primitive} ${row.backend} ${row.workload}: ${ops} ops/s\n`);
 }
 

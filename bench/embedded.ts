@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kimberlite, type Tenant } from '../ts/runtime/index.js';
 import { type Measurement, type MeasureOptions, median } from './measure.js';
+import { formatTable, grouped } from './report.js';
 
 const REPLAY_CHILD = fileURLToPath(new URL('./replay_child.ts', import.meta.url));
 
@@ -113,10 +114,6 @@ export interface EmbeddedResults {
 
 function progress(line: string): void {
   process.stderr.write(`  ${line}\n`);
-}
-
-function grouped(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
 
 function percentile(sorted: Float64Array, fraction: number): number {
@@ -552,21 +549,9 @@ export async function runEmbeddedBenchmarks(
   }
 }
 
+/** The embedded tables: the first column names the row, the others are figures. */
 function table(header: readonly string[], lines: readonly string[][]): string {
-  const all = [header, ...lines];
-  const widths = header.map((_, column) =>
-    Math.max(...all.map((cells) => (cells[column] ?? '').length)),
-  );
-  return all
-    .map((cells) =>
-      cells
-        .map((cell, column) =>
-          column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(header, lines, (column) => column > 0);
 }
 
 export function formatEmbeddedRows(results: EmbeddedResults): string {

@@ -44,6 +44,7 @@ import {
 } from '../ts/kernel/index.js';
 import type { SqlValue } from '../ts/types/index.js';
 import { type Measurement, type MeasureOptions, median } from './measure.js';
+import { formatTable, grouped } from './report.js';
 
 const TENANT = 1;
 const TABLE = 'patients';
@@ -343,7 +344,7 @@ export function runKernelBenchmarks(options: MeasureOptions): KernelRow[] {
     const runs = rates.map((rate) => rate.wall);
     const measurement = { opsPerSecond: median(runs), runs };
     const cpuRuns = rates.map((rate) => rate.cpu);
-    const perSecond = Math.round(measurement.opsPerSecond).toLocaleString('en-US');
+    const perSecond = grouped(measurement.opsPerSecond);
     process.stderr.write(`  ${workload.name}: ${perSecond} applies/s\n`);
     rows.push({
       workload: workload.name,
@@ -353,10 +354,6 @@ export function runKernelBenchmarks(options: MeasureOptions): KernelRow[] {
     });
   }
   return rows;
-}
-
-function grouped(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
 
 export function formatKernelRows(rows: readonly KernelRow[]): string {
@@ -376,22 +373,7 @@ export function formatKernelRows(rows: readonly KernelRow[]): string {
     grouped(row.perCpuSecond.opsPerSecond),
     row.measurement.runs.map((value) => grouped(value)).join(' '),
   ]);
-  const table = [header, ...lines];
-  const widths = header.map((_, column) =>
-    Math.max(...table.map((cells) => (cells[column] ?? '').length)),
-  );
-  return table
-    .map((cells) =>
-      cells
-        .map((cell, column) =>
-          column >= 1 && column <= 4
-            ? cell.padStart(widths[column] ?? 0)
-            : cell.padEnd(widths[column] ?? 0),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(header, lines, (column) => column >= 1 && column <= 4);
 }
 
 export function formatKernelTargets(rows: readonly KernelRow[]): string {

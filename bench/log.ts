@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { openSegmentLog, RECORD_HEADER_BYTES, RecordKind } from '../ts/storage/index.js';
 import type { AppendRecord, StorageBackends } from '../ts/storage/types.js';
 import { filled, type Measurement, type MeasureOptions, measure, median } from './measure.js';
+import { formatTable, grouped } from './report.js';
 
 export const LOG_RECORD_BYTES = [128, 1024] as const;
 export const LOG_BATCH_RECORDS = [1, 64, 1024, 8190] as const;
@@ -180,7 +181,7 @@ function interleaved(operations: readonly Operation[], options: MeasureOptions):
 }
 
 function progress(label: string, measurement: Measurement, records: number): void {
-  const perSecond = Math.round(measurement.opsPerSecond * records).toLocaleString('en-US');
+  const perSecond = grouped(measurement.opsPerSecond * records);
   process.stderr.write(`  ${label}: ${perSecond} records/s\n`);
 }
 
@@ -220,10 +221,6 @@ export function runLogBenchmarks(
   return { rows, syncedWrite4KiB: syncedWrite };
 }
 
-function grouped(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
 function megabytes(row: LogRow, measurement: Measurement): string {
   return ((measurement.opsPerSecond * row.batchRecords * row.recordBytes) / 1e6).toFixed(1);
 }
@@ -255,20 +252,7 @@ export function formatLogRows(results: LogResults): string {
     (1e6 / row.log.opsPerSecond).toFixed(0),
     row.syncedWrite4KiB === undefined ? '-' : (1e6 / row.syncedWrite4KiB.opsPerSecond).toFixed(0),
   ]);
-  const table = [header, ...lines];
-  const widths = header.map((_, column) =>
-    Math.max(...table.map((cells) => (cells[column] ?? '').length)),
-  );
-  const body = table
-    .map((cells) =>
-      cells
-        .map((cell, column) =>
-          column >= 1 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  const body = formatTable(header, lines, (column) => column >= 1);
   const writeUs = 1e6 / results.syncedWrite4KiB.opsPerSecond;
   return (
     `${body}\n\none synced 4 KiB write (writeSync + fdatasyncSync), median of the batch-1 ` +

@@ -16,8 +16,36 @@ export function addRatios(rows: ResultRow[]): void {
   }
 }
 
-function grouped(value: number): string {
+/** A rate or count for people: rounded, with thousands separators (`1,234,567`). */
+export function grouped(value: number): string {
   return Math.round(value).toLocaleString('en-US');
+}
+
+/**
+ * A plain-text table with columns two spaces apart: columns for which `rightAligned` is true
+ * (the numbers) padded on the left, the others on the right.
+ */
+export function formatTable(
+  header: readonly string[],
+  lines: readonly (readonly string[])[],
+  rightAligned: (column: number) => boolean,
+): string {
+  const table = [header, ...lines];
+  const widths = header.map((_, column) =>
+    Math.max(...table.map((cells) => (cells[column] ?? '').length)),
+  );
+  return table
+    .map((cells) =>
+      cells
+        .map((cell, column) =>
+          rightAligned(column)
+            ? cell.padStart(widths[column] ?? 0)
+            : cell.padEnd(widths[column] ?? 0),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatRows(rows: readonly ResultRow[]): string {
@@ -28,20 +56,7 @@ export function formatRows(rows: readonly ResultRow[]): string {
     const ratio = row.ratio === undefined ? 'ref' : `${row.ratio.toFixed(2)}x`;
     return [row.primitive, row.backend, row.workload, grouped(ops), megabytes, ratio];
   });
-  const table = [header, ...lines];
-  const widths = header.map((_, column) =>
-    Math.max(...table.map((cells) => (cells[column] ?? '').length)),
-  );
-  return table
-    .map((cells) =>
-      cells
-        .map((cell, column) =>
-          column >= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(header, lines, (column) => column >= 3);
 }
 
 export interface Target {
