@@ -183,7 +183,7 @@ function isEncrypted(command: Command): boolean {
   return kind !== 'create_tenant' && kind !== 'delete_tenant';
 }
 
-export function kernelFailure(error: KernelError): KimberliteError {
+function kernelFailure(error: KernelError): KimberliteError {
   return new KimberliteError(error.code, error.message);
 }
 
