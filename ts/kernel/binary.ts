@@ -18,8 +18,15 @@ const utf8Encoder = new TextEncoder();
 const SAFE_MAGNITUDE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 /** Six bytes always hold an exact double (2^48 - 1 < 2^53). */
 const SAFE_MAGNITUDE_BYTES = 6;
-/** Strings up to this many UTF-16 units / bytes take the ASCII fast paths below. */
+/** Strings up to this many UTF-16 units take the writer's ASCII fast path below. */
 const SHORT_STRING_UNITS_MAX = 64;
+/**
+ * Strings up to this many bytes are read by the reader's ASCII loop. Up to 12 characters each
+ * `+=` makes a flat string; from 13 on V8 makes a rope, which costs one object per character and
+ * a flattening copy at first use, so longer strings go through TextDecoder (measured: 30 ASCII
+ * characters in 130-190 ns against 350-500 ns by the loop; 8 characters in 95 ns against 130).
+ */
+const SHORT_READ_BYTES_MAX = 12;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -363,8 +370,8 @@ export class ByteReader {
   string(): string {
     const length = this.u32();
     const start = this.take(length);
-    if (length <= SHORT_STRING_UNITS_MAX) {
-      // Short and all ASCII (the common case): decoded without a call into TextDecoder.
+    if (length <= SHORT_READ_BYTES_MAX) {
+      // Short and all ASCII (names, mostly): decoded without a call into TextDecoder.
       const bytes = this.bytes;
       let text = '';
       let i = start;

@@ -14,8 +14,14 @@
  *   `TablePlan`) is cached per `TableDef` object; name maps are cached per tables/streams map
  *   and updated by `noteTable` / `noteStream` whenever the kernel changes that map in place.
  */
-import { assert, type ColumnType, type SqlValue } from '../types/index.js';
-import { encodeKey } from './key_codec.js';
+import {
+  assert,
+  type ColumnType,
+  type SqlValue,
+  type SqlValueKind,
+  valueKindOf,
+} from '../types/index.js';
+import { encodeKey, encodeKeyAt, INTEGER_RANGES } from './key_codec.js';
 import type { ColumnDef, IndexDef, RowImage, StreamDef, TableDef, TenantState } from './types.js';
 
 /** What the write and read paths need of a table at one position, computed once. */
@@ -31,6 +37,25 @@ export interface TablePlan {
   readonly keyPositions: readonly number[];
   readonly keyTypes: readonly ColumnType[];
   readonly indexes: readonly IndexPlan[];
+  /** Per live column, what row validation checks first (aligned with `live`). */
+  readonly checks: readonly ColumnCheck[];
+}
+
+/**
+ * A live column's common-case check, resolved once per plan so that validating a row does not
+ * switch on its type per value: the value kind it holds, and for integer columns the range,
+ * for text columns the most UTF-16 units a value may have without counting code points.
+ * Values the fast check does not settle go through the full check (`valueProblem`).
+ */
+export interface ColumnCheck {
+  readonly column: ColumnDef;
+  /** `valueKindOf(column.type)`. */
+  readonly kind: SqlValueKind;
+  /** Whether `min`..`max` settles an integer value, `textUnitsMax` a text value. */
+  readonly fast: 'integer' | 'text' | 'none';
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly textUnitsMax: number;
 }
 
 export interface IndexPlan {
@@ -76,7 +101,6 @@ export function noteStream(tenant: TenantState, stream: StreamDef): void {
  * const patients = tableByName(tenant, 'Patients');
  */
 export function tableByName(tenant: TenantState, name: string, at?: bigint): TableDef | undefined {
-  const key = nameKey(name);
   if (at === undefined) {
     let names = tableNames.get(tenant.tables);
     if (names === undefined) {
@@ -86,8 +110,11 @@ export function tableByName(tenant: TenantState, name: string, at?: bigint): Tab
       }
       tableNames.set(tenant.tables, names);
     }
-    return names.get(key);
+    // Keys are lowercased names, so a hit on the name as given is the answer: every write
+    // looks its table up here, mostly by a name that is lowercase already.
+    return names.get(name) ?? names.get(nameKey(name));
   }
+  const key = nameKey(name);
   for (const table of tenant.tables.values()) {
     if (visible(table.createdAt, table.droppedAt, at) && nameKey(table.name) === key) return table;
   }
@@ -225,7 +252,29 @@ function buildPlan(table: TableDef, at: bigint | undefined): TablePlan {
     keyPositions,
     keyTypes: typesAt(keyPositions),
     indexes,
+    checks: live.map(columnCheck),
   };
+}
+
+function columnCheck(column: ColumnDef): ColumnCheck {
+  const type = column.type;
+  const check = { column, kind: valueKindOf(type), min: 0n, max: 0n, textUnitsMax: 0 };
+  switch (type.kind) {
+    case 'smallint':
+    case 'integer':
+    case 'bigint': {
+      const [min, max] = INTEGER_RANGES[type.kind];
+      return { ...check, fast: 'integer', min, max };
+    }
+    case 'text':
+    case 'json':
+      return { ...check, fast: 'text', textUnitsMax: Number.POSITIVE_INFINITY };
+    case 'varchar':
+      // n UTF-16 units are at most n code points; longer values count code points (slow path).
+      return { ...check, fast: 'text', textUnitsMax: type.length };
+    default:
+      return { ...check, fast: 'none' };
+  }
 }
 
 function pick(row: RowImage, positions: readonly number[]): SqlValue[] {
@@ -276,12 +325,12 @@ export function indexKeyOf(
 
 /** The primary key of `row` by a plan (the write path's variant of `primaryKeyOf`). */
 export function planKey(plan: TablePlan, row: RowImage): Uint8Array {
-  return encodeKey(plan.keyTypes, pick(row, plan.keyPositions));
+  return encodeKeyAt(plan.keyTypes, row, plan.keyPositions);
 }
 
 /** The index entry key for a plan's index (the write path's variant of `indexKeyOf`). */
 export function indexEntryKey(index: IndexPlan, row: RowImage): Uint8Array {
-  return encodeKey(index.types, pick(row, index.positions));
+  return encodeKeyAt(index.types, row, index.positions);
 }
 
 /**

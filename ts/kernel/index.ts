@@ -4,17 +4,20 @@
  * Imports only `types` and `crypto` (for the state hash's `HashFunction` type).
  */
 export { apply } from './apply.js';
+export type { IndexPlan, TablePlan } from './catalog.js';
 export {
   eventKey,
   indexByName,
   indexKeyOf,
   liveColumns,
+  planOf,
   primaryKeyOf,
   streamByName,
   tableByName,
 } from './catalog.js';
 export { decodeCommand, encodeCommand } from './command_codec.js';
 export { compareKeys, decodeKey, encodeKey } from './key_codec.js';
+export { type ReplayedRows, replayInserts } from './replay_rows.js';
 export { decodeRow, encodeRow } from './row_codec.js';
 export { emptyKernelState, withoutTenant, withTenant } from './state.js';
 export { decodeTenantState, encodeTenantState, kernelStateHash } from './state_codec.js';

@@ -148,6 +148,22 @@ export function encodeKey(types: readonly ColumnType[], values: readonly SqlValu
       `key has ${values.length} values for ${types.length} columns`,
     );
   }
+  return encodeKeyAt(types, values, undefined);
+}
+
+/**
+ * `encodeKey(types, positions.map((p) => row[p]))` without building that array: the write path
+ * encodes a row's key columns straight from the row (`positions` as long as `types`; without
+ * `positions`, `row` holds the key's values in order).
+ *
+ * @example
+ * const key = encodeKeyAt([{ kind: 'bigint' }], row, [0]); // the key of row[0]
+ */
+export function encodeKeyAt(
+  types: readonly ColumnType[],
+  row: readonly SqlValue[],
+  positions: readonly number[] | undefined,
+): Uint8Array {
   // One scratch writer serves every call: encoding is synchronous and the result is a copy, so
   // the hot write path does not allocate a 1 KiB buffer per key.
   const writer = scratchWriter;
@@ -155,8 +171,8 @@ export function encodeKey(types: readonly ColumnType[], values: readonly SqlValu
   writer.column = 0;
   for (let column = 0; column < types.length; column++) {
     const type = types[column];
-    const value = values[column];
-    assert(type !== undefined && value !== undefined, 'lengths are equal');
+    const value = row[positions === undefined ? column : (positions[column] as number)];
+    assert(type !== undefined && value !== undefined, 'a value per key column');
     writer.column = column;
     if (value.kind === 'null') {
       writer.byte(TAG_NULL);

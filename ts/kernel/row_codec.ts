@@ -19,10 +19,10 @@
  */
 import { type ColumnType, SQL_NULL, type SqlValue, unreachable } from '../types/index.js';
 import { ByteReader, ByteWriter, unencodable } from './binary.js';
-import { planOf } from './catalog.js';
+import { planOf, type TablePlan } from './catalog.js';
 import type { ColumnDef, RowImage, TableDef } from './types.js';
 
-const ROW_FORMAT = 1;
+export const ROW_FORMAT = 1;
 
 /** Reused across calls: encoding is synchronous, and `finish` copies out. */
 const scratch = new ByteWriter(1024);
@@ -35,7 +35,12 @@ const scratch = new ByteWriter(1024);
  * const bytes = encodeRow(patients, [{ kind: 'integer', value: 1n }, SQL_NULL]);
  */
 export function encodeRow(table: TableDef, row: RowImage, at?: bigint): Uint8Array {
-  const { live } = planOf(table, at);
+  return encodePlannedRow(planOf(table, at), row);
+}
+
+/** `encodeRow` by the table's plan (the write path has it at hand: no plan lookup per row). */
+export function encodePlannedRow(plan: TablePlan, row: RowImage): Uint8Array {
+  const { live, table } = plan;
   if (row.length !== live.length) {
     throw unencodable('row', `${row.length} values for ${live.length} columns of ${table.name}`);
   }
@@ -63,7 +68,8 @@ function mismatch(column: ColumnDef, value: SqlValue): never {
   );
 }
 
-function writeValue(writer: ByteWriter, column: ColumnDef, value: SqlValue): void {
+/** Writes one non-NULL value of `column` in the row format (throws on a kind mismatch). */
+export function writeValue(writer: ByteWriter, column: ColumnDef, value: SqlValue): void {
   const type = column.type;
   switch (type.kind) {
     case 'smallint':

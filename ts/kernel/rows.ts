@@ -23,6 +23,8 @@ import {
 } from '../types/index.js';
 import { isWellFormedUtf16 } from './binary.js';
 import {
+  type ColumnCheck,
+  type IndexPlan,
   indexEntryKey,
   keyValuesOf,
   planKey,
@@ -32,7 +34,7 @@ import {
 } from './catalog.js';
 import { type Failure, fail, formatTuple } from './errors.js';
 import { INT32_MAX, INT32_MIN, INTEGER_RANGES } from './key_codec.js';
-import { decodeRow, encodeRow } from './row_codec.js';
+import { decodeRow, encodePlannedRow, encodeRow } from './row_codec.js';
 import type { ApplyContext, Effect, Operation, RowChange, RowImage, TenantState } from './types.js';
 
 type WriteRows = Extract<Operation, { kind: 'write_rows' }>;
@@ -167,38 +169,62 @@ function countCodePoints(text: string): number {
 
 /** Checks a row image's shape, every value's fit and NOT NULL. */
 function checkRow(plan: TablePlan, row: RowImage): Failure | undefined {
-  const { live, table } = plan;
-  if (!Array.isArray(row) || row.length !== live.length) {
+  const { checks, table } = plan;
+  if (!Array.isArray(row) || row.length !== checks.length) {
     const count = Array.isArray(row) ? row.length : 0;
     return fail(
       ErrorCode.InvalidRow,
-      `A row for ${table.name} has ${count} values; the table has ${live.length} columns`,
+      `A row for ${table.name} has ${count} values; the table has ${checks.length} columns`,
     );
   }
-  for (let position = 0; position < live.length; position++) {
-    const column = live[position];
+  for (let position = 0; position < checks.length; position++) {
+    const check = checks[position] as ColumnCheck;
     const value = row[position];
-    if (column === undefined || typeof value !== 'object' || value === null) {
+    if (typeof value !== 'object' || value === null) {
       return fail(ErrorCode.InvalidRow, `A row for ${table.name} has a missing value`);
     }
     if (value.kind === 'null') {
-      if (column.notNull) {
-        return fail(ErrorCode.NotNullViolation, `NULL value in NOT NULL column ${column.name}`);
+      if (check.column.notNull) {
+        return fail(
+          ErrorCode.NotNullViolation,
+          `NULL value in NOT NULL column ${check.column.name}`,
+        );
       }
       continue;
     }
-    const problem = valueProblem(column.type, value);
+    if (fitsFast(check, value)) continue;
+    const problem = valueProblem(check.column.type, value);
     if (problem !== undefined) {
-      return fail(ErrorCode.InvalidRow, `Invalid value for column ${column.name}: ${problem}`);
+      return fail(
+        ErrorCode.InvalidRow,
+        `Invalid value for column ${check.column.name}: ${problem}`,
+      );
     }
   }
   return undefined;
 }
 
-/** Runs a key encoding, turning its errors (key too long) into failures. */
-function keyOrFailure(plan: TablePlan, encode: () => Uint8Array): Uint8Array | Failure {
+/**
+ * True when the plan's resolved check alone shows that a non-NULL `value` fits (integers in
+ * range, short text without surrogates); false means "ask `valueProblem`", not "invalid".
+ */
+function fitsFast(check: ColumnCheck, value: SqlValue): boolean {
+  if (value.kind !== check.kind) return false;
+  if (check.fast === 'integer') {
+    const integer = (value as Of<'integer'>).value;
+    return typeof integer === 'bigint' && integer >= check.min && integer <= check.max;
+  }
+  if (check.fast === 'text') {
+    const text = (value as Of<'text' | 'json'>).value as unknown;
+    return typeof text === 'string' && text.length <= check.textUnitsMax && !SURROGATE.test(text);
+  }
+  return false;
+}
+
+/** The row's primary key, or the failure its encoding raised (key too long, bad value). */
+function keyOrFailure(plan: TablePlan, row: RowImage, index?: IndexPlan): Uint8Array | Failure {
   try {
-    return encode();
+    return index === undefined ? planKey(plan, row) : indexEntryKey(index, row);
   } catch (error) {
     if (!(error instanceof KimberliteError)) throw error;
     const code =
@@ -207,7 +233,8 @@ function keyOrFailure(plan: TablePlan, encode: () => Uint8Array): Uint8Array | F
   }
 }
 
-function latin1(key: Uint8Array): string {
+/** A key as a latin1 string, for maps keyed by key bytes. */
+export function latin1(key: Uint8Array): string {
   let text = '';
   for (let index = 0; index < key.length; index++) {
     text += String.fromCharCode(key[index] ?? 0);
@@ -262,13 +289,13 @@ interface Encoded {
 function encodeChecked(plan: TablePlan, row: RowImage, trusted = false): Encoded | Failure {
   if (trusted) {
     // A replayed row was encoded once already: no check can fail, so none is wrapped.
-    return { key: planKey(plan, row), bytes: encodeRow(plan.table, row) };
+    return { key: planKey(plan, row), bytes: encodePlannedRow(plan, row) };
   }
   const invalid = checkRow(plan, row);
   if (invalid !== undefined) return invalid;
-  const key = keyOrFailure(plan, () => planKey(plan, row));
+  const key = keyOrFailure(plan, row);
   if (!(key instanceof Uint8Array)) return key;
-  const bytes = encodeRow(plan.table, row);
+  const bytes = encodePlannedRow(plan, row);
   if (bytes.length > LIMITS.recordSizeBytesMax) {
     return fail(
       ErrorCode.LimitExceeded,
@@ -295,10 +322,8 @@ function indexEffects(
   effects: Effect[],
 ): Failure | undefined {
   for (const index of plan.indexes) {
-    const oldKey =
-      before === undefined ? undefined : keyOrFailure(plan, () => indexEntryKey(index, before));
-    const newKey =
-      after === undefined ? undefined : keyOrFailure(plan, () => indexEntryKey(index, after));
+    const oldKey = before === undefined ? undefined : keyOrFailure(plan, before, index);
+    const newKey = after === undefined ? undefined : keyOrFailure(plan, after, index);
     if (oldKey !== undefined && !(oldKey instanceof Uint8Array)) return oldKey;
     if (newKey !== undefined && !(newKey instanceof Uint8Array)) return newKey;
     if (oldKey !== undefined && newKey !== undefined && bytesEqual(oldKey, newKey)) continue;
