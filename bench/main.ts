@@ -4,6 +4,7 @@
  *   log        the SegmentLog's synced appends against the disk's limit, same run
  *   kernel     the pure kernel's apply rate (no IO)
  *   embedded   the embedded database: durable inserts, lookups, scans, replay
+ *   sql        SQL statements through the embedded API: point, range, join, insert
  * Every run prints the machine and the backends first, and reports medians of several runs.
  */
 import { writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { formatKernelRows, formatKernelTargets, runKernelBenchmarks } from './ke
 import { formatLogRows, formatLogTargets, runLogBenchmarks } from './log.js';
 import { formatMachine, machineInfo } from './machine.js';
 import { addRatios, formatRows, formatTargets } from './report.js';
+import { formatSqlRows, formatSqlTargets, runSqlBenchmarks } from './sql.js';
 
 function positive(value: string): number {
   const parsed = Number(value);
@@ -118,6 +120,23 @@ async function embeddedSuite(options: SuiteOptions & { readonly rows: number }) 
   }
 }
 
+async function sqlSuite(options: SuiteOptions & { readonly rows: number }) {
+  const dataDirectory = resolve('bench', 'results', 'sql');
+  const { machine, selected } = await header(options, resolve('bench'));
+  const rows = await runSqlBenchmarks(
+    { runs: options.runs, runSeconds: options.seconds, tableRows: options.rows },
+    dataDirectory,
+  );
+  console.log(formatSqlRows(rows));
+  console.log('\ntargets:');
+  console.log(formatSqlTargets(rows));
+  if (options.json !== undefined) {
+    const report = { suite: 'sql', machine, selected: selected.report, rows };
+    writeFileSync(options.json, `${JSON.stringify(report, bigints, 2)}\n`);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
 /** JSON.stringify replacer: bigints as decimal strings. */
 function bigints(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -153,6 +172,15 @@ program
   .option('--rows <n>', 'rows in the lookup / scan / replay table', positive, 100_000)
   .option('--json <file>', 'also write the results as JSON')
   .action(embeddedSuite);
+
+program
+  .command('sql')
+  .description('SQL through the embedded API: point SELECT, indexed range, join, INSERT')
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 1)
+  .option('--rows <n>', 'patients in the table (two visits each)', positive, 100_000)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(sqlSuite);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -53,6 +53,7 @@ import {
 } from '../types/index.js';
 import { Engine, type SequencedView, type WriteResult } from './engine.js';
 import type { MasterKeySource } from './key_store.js';
+import { type ExecuteResult, PlanCache, type QueryResult, SqlSession } from './sql_session.js';
 
 export interface OpenOptions extends MasterKeySource {
   /** Backends for hashing, CRC, AES-GCM, segment IO; default `KIMBERLITE_BACKEND` or auto. */
@@ -195,6 +196,8 @@ function keyValues(key: unknown, count: number, columns: readonly string[]): rea
  */
 export class Kimberlite {
   readonly #engine: Engine;
+  /** SQL plans of every tenant's handles (bounded, least recently used out). */
+  readonly #plans = new PlanCache();
 
   private constructor(engine: Engine) {
     this.#engine = engine;
@@ -241,7 +244,7 @@ export class Kimberlite {
       ...writeMeta(options),
       operation: { kind: 'create_tenant', name: options.name, keyId: key.keyId },
     }));
-    return new Tenant(this.#engine, id);
+    return new Tenant(this.#engine, id, this.#plans);
   }
 
   /** The handle of an existing tenant (UNKNOWN_TENANT when there is none). */
@@ -250,7 +253,7 @@ export class Kimberlite {
     if (state === undefined || state.createdAt > this.#engine.committedPosition) {
       throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${id}`);
     }
-    return new Tenant(this.#engine, id);
+    return new Tenant(this.#engine, id, this.#plans);
   }
 
   /** Every live tenant. */
@@ -302,11 +305,45 @@ function writeMeta(options: WriteOptions): Pick<Command, 'request' | 'audit'> {
 export class Tenant {
   readonly id: number;
   readonly #engine: Engine;
+  readonly #sql: SqlSession;
 
   /** @internal */
-  constructor(engine: Engine, id: number) {
+  constructor(engine: Engine, id: number, plans: PlanCache) {
     this.#engine = engine;
     this.id = id;
+    this.#sql = new SqlSession(engine, id, plans);
+  }
+
+  // ---- SQL (docs/sql.md) -------------------------------------------------------------------
+
+  /**
+   * Runs one SQL statement with parameters `$1..$n`. A write resolves once durable, with its
+   * log position and `rowsAffected` (and `RETURNING`'s rows); a read returns its rows.
+   *
+   * @example
+   * const w = await clinic.execute('INSERT INTO patients VALUES ($1, $2)', [1, 'Jane Doe']);
+   */
+  execute(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: WriteOptions & ReadOptions = {},
+  ): Promise<ExecuteResult> {
+    return this.#sql.execute(sql, params, options);
+  }
+
+  /**
+   * Runs a read (`SELECT`, `EXPLAIN`, `SHOW`) as of `options.at`, the statement's own
+   * `AT OFFSET` / `AS OF` clause, or the newest durable position.
+   *
+   * @example
+   * const then = await clinic.query('SELECT * FROM patients', [], { at: w.position });
+   */
+  query(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: ReadOptions = {},
+  ): Promise<QueryResult> {
+    return this.#sql.query(sql, params, options);
   }
 
   // ---- writes ----------------------------------------------------------------------------

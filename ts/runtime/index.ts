@@ -21,3 +21,4 @@ export type { EngineOptions, Resolver, SequencedView, WriteResult } from './engi
 export { Engine } from './engine.js';
 export type { MasterKeySource, TenantKey } from './key_store.js';
 export { KeyStore, MASTER_KEY_ENV, MASTER_KEY_FILE_NAME } from './key_store.js';
+export type { ExecuteResult, QueryResult, SqlColumn } from './sql_session.js';

@@ -273,6 +273,11 @@ class DataDirectory implements Storage {
     return offsets.map((list) => ({ logPosition: position, offsets: list }));
   }
 
+  /** The offset the tenant's partition writes next: its record count (0n when it has none). */
+  partitionLength(tenant: number): bigint {
+    return this.logs.tenants.get(tenant)?.nextOffset ?? 0n;
+  }
+
   read(tenant: number, fromOffset: bigint, options: ReadOptions): LogRecord[] {
     if (!Number.isInteger(tenant) || tenant < 1 || tenant > LIMITS.idMax) {
       throw invalid(`read: tenant must be from 1 to ${LIMITS.idMax}, got ${tenant}`);

@@ -182,6 +182,8 @@ export interface Storage {
    * `timestampNs` is stamped by the caller (the runtime); a batch's timestamp never goes back.
    */
   commit(records: readonly CommitRecord[], options: { timestampNs: bigint }): Promise<CommitResult>;
+  /** The offset the tenant's partition writes next: its record count (0n when it has none). */
+  partitionLength(tenant: number): bigint;
   /** A tenant's records, bounded; `verified` checks CRC and chain from the nearest checkpoint. */
   read(tenant: number, fromOffset: bigint, options: ReadOptions): LogRecord[];
   /** Syncs every partition and the system partition, then records the checkpoint. */

@@ -58,6 +58,30 @@ export const LIMITS = {
   scanRowsMax: 1_000_000,
   /** Pages one projection store keeps decoded in memory (16 MiB of 4 KiB pages by default). */
   storeCachePagesDefault: 4096,
+
+  // SQL (ts/query/). Memory-heavy operators stop with LIMIT_EXCEEDED naming their limit rather
+  // than exhaust the heap or return a cut answer; scans themselves are never capped.
+  /** A statement's text in bytes: a wire frame carries at most 16 MiB, a statement far less. */
+  statementBytesMax: 1 * MIB,
+  /** Nesting depth of expressions and subqueries: the parser, translator and compiler recurse,
+   * and 200 levels stay far below Node's default stack with room for the executor. */
+  statementDepthMax: 200,
+  /** Parsed statements kept per database in the statement cache (least recently used out). */
+  statementCacheEntriesMax: 1024,
+  /** Rows one sort may hold (ORDER BY, window ordering, DISTINCT, set operations). */
+  sortRowsMax: 1_000_000,
+  /** Rows on the build side of one hash join. */
+  hashJoinRowsMax: 1_000_000,
+  /** Groups one GROUP BY (or DISTINCT aggregate) may hold. */
+  groupRowsMax: 1_000_000,
+  /** Rows one window partition may hold. */
+  windowPartitionRowsMax: 1_000_000,
+  /** Rows a recursive CTE may produce in all (also ends runaway recursion). */
+  recursiveCteRowsMax: 1_000_000,
+  /** Rows one query result may hold (the embedded API returns an array). */
+  resultRowsMax: 1_000_000,
+  /** Rows produced by a nested-loop join (non-equi joins, CROSS JOIN) before it stops. */
+  nestedLoopRowsMax: 10_000_000,
 } as const;
 
 /** Sizes fixed by the cryptographic primitives themselves, not tunable. */

@@ -51,6 +51,29 @@ export const ErrorCode = {
   DatabaseClosed: 'DATABASE_CLOSED',
   /** The master key is missing, malformed, or does not unwrap a tenant's data key. */
   KeyError: 'KEY_ERROR',
+
+  // The SQL engine's errors (ts/query/).
+  /** The statement does not parse; the message gives the line and column. */
+  SyntaxError: 'SYNTAX_ERROR',
+  /** Valid SQL that Kimberlite does not support: `Not supported: ...`. */
+  NotSupported: 'NOT_SUPPORTED',
+  /** A column name that matches columns of more than one table in scope. */
+  AmbiguousColumn: 'AMBIGUOUS_COLUMN',
+  /** An operator, function or value applied to a type it does not take. */
+  TypeMismatch: 'TYPE_MISMATCH',
+  /** An arithmetic result outside its type's range (integer overflow, decimal precision). */
+  NumericOverflow: 'NUMERIC_OVERFLOW',
+  DivisionByZero: 'DIVISION_BY_ZERO',
+  /** A scalar subquery returned more than one row. */
+  CardinalityViolation: 'CARDINALITY_VIOLATION',
+  /** A column neither grouped nor aggregated, or an aggregate where none is allowed. */
+  GroupingError: 'GROUPING_ERROR',
+  /** A `$n` parameter missing, extra or of a type that does not fit. */
+  InvalidParameter: 'INVALID_PARAMETER',
+  /** A function name that does not exist, or the wrong number or types of arguments. */
+  UnknownFunction: 'UNKNOWN_FUNCTION',
+  /** A value that cannot be converted (`CAST('abc' AS INTEGER)`, a malformed date...). */
+  InvalidValue: 'INVALID_VALUE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

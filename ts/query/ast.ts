@@ -1,6 +1,6 @@
 /**
  * Kimberlite's own SQL syntax tree. `node-sql-parser`'s tree is translated into this one
- * (ts/sql/parse/), so the binder, planner and executor never see the parser's shapes, and a
+ * (ts/query/parse/), so the binder, planner and executor never see the parser's shapes, and a
  * construct the translation does not know is refused there with `Not supported: ...`.
  *
  * Identifiers are folded as PostgreSQL folds them: unquoted ones to lower case, quoted ones
@@ -47,7 +47,12 @@ export type Expr =
       readonly negated: boolean;
     }
   /** `x IS [NOT] DISTINCT FROM y`. */
-  | { readonly kind: 'is_distinct'; readonly left: Expr; readonly right: Expr; readonly negated: boolean }
+  | {
+      readonly kind: 'is_distinct';
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly negated: boolean;
+    }
   | {
       readonly kind: 'between';
       readonly operand: Expr;
@@ -61,7 +66,12 @@ export type Expr =
       readonly list: readonly Expr[];
       readonly negated: boolean;
     }
-  | { readonly kind: 'in_query'; readonly operand: Expr; readonly query: Query; readonly negated: boolean }
+  | {
+      readonly kind: 'in_query';
+      readonly operand: Expr;
+      readonly query: Query;
+      readonly negated: boolean;
+    }
   | { readonly kind: 'exists'; readonly query: Query; readonly negated: boolean }
   /** A scalar subquery: one column, at most one row (more is an error), none is NULL. */
   | { readonly kind: 'subquery'; readonly query: Query }
@@ -260,7 +270,11 @@ export interface OnConflict {
   readonly target: readonly string[];
   readonly action:
     | { readonly kind: 'nothing' }
-    | { readonly kind: 'update'; readonly set: readonly Assignment[]; readonly where: Expr | undefined };
+    | {
+        readonly kind: 'update';
+        readonly set: readonly Assignment[];
+        readonly where: Expr | undefined;
+      };
 }
 
 /** Where a statement reads from: the pre-lexer's `AT OFFSET n` / `AS OF ...` clauses. */

@@ -2,7 +2,7 @@
  * The seams between the SQL engine's parts, fixed here so each can be built and tested on its
  * own: the parser gives an AST (ast.ts); the expression compiler (expr/) turns an `Expr` into
  * a typed evaluator, asking a `Scope` for what only the query engine knows (columns,
- * subqueries, aggregates, windows); the query engine (query/) plans and runs queries against a
+ * subqueries, aggregates, windows); the planner (plan/) plans and runs queries against a
  * `Snapshot`; the statement layer (statement.ts) runs DDL and DML through the runtime.
  *
  * Everything below is synchronous and pure given its snapshot: the runtime resolves DML by
@@ -105,8 +105,6 @@ export interface ScanRange {
 export interface Snapshot {
   /** The log position read. */
   readonly position: bigint;
-  /** Changes whenever the catalog seen by this snapshot changes: plans are cached by it. */
-  readonly schemaVersion: bigint;
   table(name: string): TableSchema | undefined;
   tables(): readonly TableSchema[];
   scan(table: TableSchema, range: ScanRange): Iterable<Row>;
@@ -119,7 +117,7 @@ export interface ResultColumn {
   readonly type: SqlType;
 }
 
-/** A planned query, reusable across executions at snapshots with the same schema version. */
+/** A planned query, reusable across executions at snapshots whose tables have the same schema. */
 export interface PreparedQuery {
   readonly columns: readonly ResultColumn[];
   /** Runs the query; the rows are the whole answer (limits are errors, never cuts). */

@@ -1,0 +1,380 @@
+/**
+ * SQL for one tenant: `execute` and `query` of the embedded API (ts/runtime/database.ts), on
+ * the SQL engine (ts/query/). Owns what the pure engine cannot: parameters from JavaScript
+ * values, the clock for `NOW()`, time travel to a log position, the plan cache, and the write
+ * path (DML resolves at sequencing against the sequenced state, then commits like any write).
+ *
+ * Plan cache: a plan is valid while every table it looked up is still the same schema object
+ * (`TenantSnapshot` keeps one per table layout), so a DDL or a read at a position with another
+ * layout plans again, and nothing is ever invalidated by hand.
+ */
+import type { AuditMeta, Command, RequestId } from '../kernel/index.js';
+import {
+  type Catalog,
+  type EvalContext,
+  type ParsedStatement,
+  type PreparedStatement,
+  parseStatement,
+  prepareStatement,
+  type ResultColumn,
+  type Row,
+  type SqlType,
+  type TableSchema,
+} from '../query/index.js';
+import {
+  type ColumnType,
+  canonicalJson,
+  ErrorCode,
+  formatColumnType,
+  fromSqlValue,
+  KimberliteError,
+  LIMITS,
+  SQL_NULL,
+  type SqlValue,
+  toSqlValue,
+} from '../types/index.js';
+import type { Engine, SequencedView } from './engine.js';
+import { type SpaceReader, TenantSnapshot } from './sql_snapshot.js';
+
+/** A column of a result: its name and SQL type (`BIGINT`, `TEXT`, ...). */
+export interface SqlColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface QueryResult {
+  readonly columns: SqlColumn[];
+  /** One array per row, values in column order (the mapping of ts/types/js_value.ts). */
+  readonly rows: unknown[][];
+  /** The log position the query read. */
+  readonly position: bigint;
+}
+
+export interface ExecuteResult extends QueryResult {
+  /** Rows inserted, updated or deleted (0 for reads and schema changes). */
+  readonly rowsAffected: number;
+}
+
+interface CachedPlan {
+  readonly prepared: PreparedStatement;
+  /** The schema each looked-up name resolved to when planned. */
+  readonly tables: readonly (readonly [string, TableSchema | undefined])[];
+}
+
+/** Plans by (tenant, parameter types, text), least recently used out. */
+export class PlanCache {
+  readonly #plans = new Map<string, CachedPlan>();
+
+  prepare(
+    key: string,
+    parsed: ParsedStatement,
+    catalog: Catalog,
+    paramTypes: readonly SqlType[],
+  ): PreparedStatement {
+    const cached = this.#plans.get(key);
+    if (cached?.tables.every(([name, t]) => catalog.table(name) === t)) {
+      this.#plans.delete(key);
+      this.#plans.set(key, cached);
+      return cached.prepared;
+    }
+    const tables: [string, TableSchema | undefined][] = [];
+    let listed = false;
+    const recording: Catalog = {
+      table: (name) => {
+        const found = catalog.table(name);
+        tables.push([name, found]);
+        return found;
+      },
+      tables: () => {
+        listed = true;
+        return catalog.tables();
+      },
+    };
+    const prepared = prepareStatement(parsed.statement, recording, paramTypes);
+    // A plan over the whole catalog (information_schema) is cheap to make and hard to check.
+    if (!listed) {
+      if (this.#plans.size >= LIMITS.statementCacheEntriesMax) {
+        this.#plans.delete(this.#plans.keys().next().value as string);
+      }
+      this.#plans.set(key, { prepared, tables });
+    }
+    return prepared;
+  }
+}
+
+function typeOf(value: unknown): SqlType {
+  if (value === null || value === undefined) return { kind: 'unknown' };
+  if (typeof value === 'boolean') return { kind: 'boolean' };
+  if (typeof value === 'bigint') return { kind: 'bigint' };
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) ? { kind: 'bigint' } : { kind: 'double' };
+  if (typeof value === 'string') return { kind: 'unknown' };
+  if (value instanceof Date) return { kind: 'timestamp' };
+  if (value instanceof Uint8Array) return { kind: 'bytea' };
+  return { kind: 'json' };
+}
+
+/** `$1..$n` as SQL values: numbers are BIGINT or DOUBLE PRECISION, strings untyped (they take
+ * the type their context asks, as PostgreSQL's untyped parameters do), objects JSON. */
+function sqlParams(
+  params: readonly unknown[],
+  parsed: ParsedStatement,
+): { values: SqlValue[]; types: SqlType[] } {
+  if (params.length !== parsed.paramCount) {
+    throw new KimberliteError(
+      ErrorCode.InvalidParameter,
+      `the statement uses ${parsed.paramCount} parameter(s) ($1..$${parsed.paramCount}); ` +
+        `${params.length} were passed`,
+    );
+  }
+  const types = params.map(typeOf);
+  const values = params.map((value, i): SqlValue => {
+    const type = types[i] as SqlType;
+    if (type.kind === 'unknown') {
+      return value === null || value === undefined
+        ? SQL_NULL
+        : { kind: 'text', value: value as string };
+    }
+    if (type.kind === 'json') return { kind: 'json', value: canonicalJson(value) };
+    return toSqlValue(`$${i + 1}`, type, value);
+  });
+  return { values, types };
+}
+
+function displayType(type: SqlType): ColumnType {
+  return type.kind === 'unknown' ? { kind: 'text' } : type;
+}
+
+function results(columns: readonly ResultColumn[], rows: readonly Row[]) {
+  const types = columns.map((column) => displayType(column.type));
+  return {
+    columns: columns.map((column, i) => ({
+      name: column.name,
+      type: typeText(types[i] as ColumnType),
+    })),
+    rows: rows.map((row) => row.map((value, i) => fromSqlValue(types[i] as ColumnType, value))),
+  };
+}
+
+/** `DECIMAL` for computed decimals (unconstrained, precision 1000), else the type's name. */
+function typeText(type: ColumnType): string {
+  return type.kind === 'decimal' && type.precision >= 1000 ? 'DECIMAL' : formatColumnType(type);
+}
+
+function isRead(parsed: ParsedStatement): boolean {
+  const kind = parsed.statement.kind;
+  return (
+    kind === 'query' || kind === 'explain' || kind === 'show_tables' || kind === 'show_columns'
+  );
+}
+
+function outOfRange(message: string): KimberliteError {
+  return new KimberliteError(ErrorCode.PositionOutOfRange, message);
+}
+
+function toPosition(at: bigint | number): bigint {
+  if (typeof at === 'number' && !Number.isSafeInteger(at)) {
+    throw new KimberliteError(
+      ErrorCode.InvalidArgument,
+      `at must be an integer position, got ${at}`,
+    );
+  }
+  return BigInt(at);
+}
+
+export interface SqlWriteOptions {
+  readonly request?: RequestId;
+  readonly audit?: AuditMeta;
+}
+
+/** `execute` and `query` for one tenant (see the file comment). */
+export class SqlSession {
+  readonly #engine: Engine;
+  readonly #tenant: number;
+  readonly #plans: PlanCache;
+
+  constructor(engine: Engine, tenant: number, plans: PlanCache) {
+    this.#engine = engine;
+    this.#tenant = tenant;
+    this.#plans = plans;
+  }
+
+  /** Runs a read (`SELECT`, `EXPLAIN`, `SHOW`) as of `at`, a time-travel clause, or now. */
+  async query(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: { at?: bigint | number } = {},
+  ): Promise<QueryResult> {
+    const parsed = parseStatement(sql);
+    if (!isRead(parsed)) {
+      throw new KimberliteError(
+        ErrorCode.InvalidArgument,
+        'query() runs SELECT, EXPLAIN and SHOW; use execute() for ' +
+          parsed.statement.kind.toUpperCase().replace('_', ' '),
+      );
+    }
+    return this.#read(sql, parsed, params, options.at);
+  }
+
+  /** Runs any statement; a write resolves once durable, with its log position. */
+  async execute(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: SqlWriteOptions & { at?: bigint | number } = {},
+  ): Promise<ExecuteResult> {
+    const parsed = parseStatement(sql);
+    if (isRead(parsed)) {
+      return { ...(await this.#read(sql, parsed, params, options.at)), rowsAffected: 0 };
+    }
+    if (parsed.timeTravel !== undefined || options.at !== undefined) {
+      throw new KimberliteError(
+        ErrorCode.NotSupported,
+        'Not supported: time travel in a write; AT OFFSET and AS OF apply to reads',
+      );
+    }
+    return this.#write(sql, parsed, params, options);
+  }
+
+  #key(sql: string, types: readonly SqlType[]): string {
+    return `${this.#tenant}|${types.map((t) => t.kind).join(',')}|${sql}`;
+  }
+
+  async #read(
+    sql: string,
+    parsed: ParsedStatement,
+    params: readonly unknown[],
+    at: bigint | number | undefined,
+  ): Promise<QueryResult> {
+    const { values, types } = sqlParams(params, parsed);
+    const position = this.#position(parsed, at);
+    const tenant = this.#engine.kernel.tenants.get(this.#tenant);
+    const store = this.#engine.store(this.#tenant)?.store;
+    if (tenant === undefined || store === undefined) {
+      throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
+    }
+    const reader: SpaceReader = {
+      get: (space, key) => store.get(space, key, position),
+      scan: (space, range) => store.scan(space, range, position),
+    };
+    const snapshot = new TenantSnapshot(tenant, reader, { position, newest: false });
+    const prepared = this.#plans.prepare(this.#key(sql, types), parsed, snapshot, types);
+    if (prepared.kind !== 'read') throw new Error(`a ${parsed.statement.kind} planned as a write`);
+    const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
+    const rows = prepared.query.run(snapshot, ctx);
+    return { ...results(prepared.query.columns, rows), position };
+  }
+
+  /** The position a read reads: `at`, the statement's time-travel clause, or the newest. */
+  #position(parsed: ParsedStatement, at: bigint | number | undefined): bigint {
+    const committed = this.#engine.committedPosition;
+    const tenant = this.#engine.kernel.tenants.get(this.#tenant);
+    if (tenant === undefined) {
+      throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
+    }
+    const travel = parsed.timeTravel;
+    const asked = at === undefined ? undefined : toPosition(at);
+    let position = asked ?? committed;
+    if (travel !== undefined) {
+      const clause =
+        travel.kind === 'position'
+          ? travel.position
+          : this.#positionAtTime(travel.micros, travel.text);
+      if (asked !== undefined && asked !== clause) {
+        throw new KimberliteError(
+          ErrorCode.InvalidArgument,
+          `the statement reads as of position ${clause} but options.at asks for ${asked}`,
+        );
+      }
+      position = clause;
+    }
+    if (position > committed || position < tenant.createdAt) {
+      throw outOfRange(
+        `position ${position} is outside tenant ${this.#tenant}'s history ` +
+          `(${tenant.createdAt} to ${committed})`,
+      );
+    }
+    return position;
+  }
+
+  /** The last position of this tenant committed at or before `micros` (binary search over
+   * its partition, whose records carry their batch's timestamp, never decreasing). */
+  #positionAtTime(micros: bigint, text: string): bigint {
+    const storage = this.#engine.storage;
+    const nowUs = nowMicros();
+    if (micros > nowUs) throw outOfRange(`timestamp '${text}' is in the future`);
+    const headerAt = (offset: bigint) => {
+      const [record] = storage.read(this.#tenant, offset, {
+        maxRecords: 1,
+        maxBytes: LIMITS.recordSizeBytesMax * 2,
+        payloadViews: true,
+      });
+      if (record === undefined) throw new Error(`partition record ${offset} is missing`);
+      return record.header;
+    };
+    const limitNs = micros * 1000n;
+    let low = 0n;
+    let high = storage.partitionLength(this.#tenant);
+    // Invariant: records below `low` are at or before the limit, records from `high` after it.
+    while (low < high) {
+      const middle = (low + high) / 2n;
+      if (headerAt(middle).timestampNs <= limitNs) low = middle + 1n;
+      else high = middle;
+    }
+    if (low === 0n) {
+      throw outOfRange(`timestamp '${text}' is before tenant ${this.#tenant}'s first entry`);
+    }
+    return headerAt(low - 1n).logPosition;
+  }
+
+  async #write(
+    sql: string,
+    parsed: ParsedStatement,
+    params: readonly unknown[],
+    options: SqlWriteOptions,
+  ): Promise<ExecuteResult> {
+    const { values, types } = sqlParams(params, parsed);
+    const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
+    const key = this.#key(sql, types);
+    let resolved: ReturnType<Extract<PreparedStatement, { kind: 'write' }>['resolve']> | undefined;
+    const written = await this.#engine.write((view): Command | undefined => {
+      const tenant = view.kernel.tenants.get(this.#tenant);
+      if (tenant === undefined) {
+        throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
+      }
+      const snapshot = new TenantSnapshot(tenant, sequencedReader(view, this.#tenant), {
+        position: this.#engine.committedPosition,
+        newest: true,
+      });
+      const prepared = this.#plans.prepare(key, parsed, snapshot, types);
+      if (prepared.kind !== 'write')
+        throw new Error(`a ${parsed.statement.kind} planned as a read`);
+      resolved = prepared.resolve(snapshot, ctx);
+      if (resolved.operation === undefined) return undefined;
+      return {
+        tenant: this.#tenant,
+        origin: this.#tenant,
+        ...(options.request === undefined ? {} : { request: options.request }),
+        audit: { ...options.audit, statement: options.audit?.statement ?? sql },
+        operation: resolved.operation,
+      };
+    });
+    const outcome = resolved as NonNullable<typeof resolved>;
+    const result = written.result;
+    return {
+      ...results(outcome.columns, outcome.rows),
+      rowsAffected: result.kind === 'rows' ? result.rowsAffected : outcome.rowsAffected,
+      position: written.position,
+    };
+  }
+}
+
+function sequencedReader(view: SequencedView, tenant: number): SpaceReader {
+  return {
+    get: (space, key) => view.rows.get(tenant, space, key),
+    scan: (space, range) => view.scan(tenant, space, range),
+  };
+}
+
+function nowMicros(): bigint {
+  return BigInt(Date.now()) * 1000n;
+}
