@@ -290,6 +290,7 @@ describe('CASE, CAST and EXTRACT', () => {
     ['a::timestamp with time zone', 'TIMESTAMP WITH TIME ZONE (TIMESTAMP values are UTC)'],
     ['a::char(3)', 'type CHAR(3)'],
     ['a::numeric', 'NUMERIC without precision; declare NUMERIC(p, s)'],
+    ['$1::int * 2 + 3', 'an operator after a select item starting with $n::type (write CAST)'],
   ])('says the cast %s is not supported', (text, what) => {
     expect(errorOf(() => exprOf(text), ErrorCode.NotSupported).message).toBe(
       `Not supported: ${what}`,
@@ -301,6 +302,18 @@ describe('CASE, CAST and EXTRACT', () => {
       kind: 'extract',
       field: 'year',
       operand: col('a'),
+    });
+  });
+
+  it('keeps the type of a typed literal EXTRACT reads from', () => {
+    expect(exprOf("EXTRACT(HOUR FROM DATE '2026-01-15')")).toEqual({
+      kind: 'extract',
+      field: 'hour',
+      operand: {
+        kind: 'cast',
+        operand: { kind: 'string', value: '2026-01-15' },
+        type: { kind: 'date' },
+      },
     });
   });
 });

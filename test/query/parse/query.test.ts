@@ -169,6 +169,23 @@ describe('FROM', () => {
     ]);
   });
 
+  it('reads CROSS JOIN after a table without an alias as a join, not as its alias', () => {
+    for (const sql of ['SELECT * FROM t CROSS JOIN u', 'SELECT * FROM public.t CROSS JOIN u']) {
+      expect(fromOf(sql)).toEqual([
+        {
+          kind: 'join',
+          type: 'cross',
+          left: { kind: 'table', name: 't', alias: 't' },
+          right: { kind: 'table', name: 'u', alias: undefined },
+          on: undefined,
+          using: undefined,
+        },
+      ]);
+    }
+    const aliased = fromOf('SELECT * FROM t x CROSS JOIN u')[0];
+    expect(aliased).toMatchObject({ type: 'cross', left: { name: 't', alias: 'x' } });
+  });
+
   it('refuses a subquery in FROM without an alias', () => {
     const error = errorOf(() => queryOf('SELECT * FROM (SELECT 1)'), ErrorCode.SyntaxError);
     expect(error.message).toBe('a subquery in FROM must have an alias');

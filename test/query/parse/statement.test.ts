@@ -139,6 +139,8 @@ describe('DROP, ALTER and CREATE INDEX', () => {
 
   it.each([
     ['DROP TABLE a, b', 'dropping more than one table at once'],
+    ['DROP TABLE a CASCADE', 'DROP TABLE ... CASCADE / RESTRICT'],
+    ['DROP TABLE a RESTRICT', 'DROP TABLE ... CASCADE / RESTRICT'],
     ['DROP INDEX i', 'DROP INDEX'],
     ['ALTER TABLE t RENAME TO u', 'ALTER TABLE RENAME TABLE'],
     [

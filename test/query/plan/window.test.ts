@@ -94,4 +94,12 @@ describe('window frames', () => {
       'Not supported: RANGE frames with an offset',
     );
   });
+
+  test('DISTINCT in a window aggregate is refused, as PostgreSQL refuses it', () => {
+    const { statement } = parseStatement('SELECT count(DISTINCT seq) OVER () FROM readings');
+    if (statement.kind !== 'query') throw new Error('query expected');
+    expect(() => planQuery(statement.query, s, { paramTypes: [] })).toThrow(
+      'Not supported: DISTINCT in the window aggregate count(DISTINCT ...) OVER',
+    );
+  });
 });

@@ -269,11 +269,15 @@ function drop(n: Node): Statement {
   if (keyword !== 'table') throw notSupported(`DROP ${keyword.toUpperCase()}`);
   const names = list(n.name, 'DROP TABLE');
   if (names.length !== 1) throw notSupported('dropping more than one table at once');
-  if (present(n.options)) throw notSupported('DROP TABLE ... CASCADE / RESTRICT');
+  // The grammar reads a trailing CASCADE / RESTRICT as an alias of the name.
+  const target = node(names[0], 'DROP TABLE name');
+  if (present(n.options) || present(target.as)) {
+    throw notSupported('DROP TABLE ... CASCADE / RESTRICT');
+  }
   const prefix = present(n.prefix) ? String(n.prefix).toUpperCase() : '';
   return {
     kind: 'drop_table',
-    name: tableName(node(names[0], 'DROP TABLE name')),
+    name: tableName(target),
     ifExists: prefix.includes('IF EXISTS'),
   };
 }

@@ -22,6 +22,8 @@
  *   (PostgreSQL: NOT binds looser than `=`): the parenthesized operand becomes
  *   `kimberlite_paren(x)`, which the translator unwraps.
  * - `NATURAL JOIN` parses as a table alias `natural`: it is refused.
+ * - `t CROSS JOIN u` parses `CROSS` as an alias of `t` (and the join as an INNER JOIN without
+ *   ON): a table without an alias before CROSS JOIN gets itself as its alias, `t AS t`.
  */
 import { ErrorCode, KimberliteError } from '../../types/index.js';
 import type { Token } from './lexer.js';
@@ -84,6 +86,7 @@ export function applyWorkarounds(body: readonly Kept[], edits: Edits): void {
     }
     if (isWord(body[i], 'except', 'intersect') && isWord(body[i + 1], 'all'))
       setAll(body, i, edits);
+    if (isWord(body[i], 'cross') && isWord(body[i + 1], 'join')) crossJoin(body, i, edits);
   }
 }
 
@@ -101,6 +104,17 @@ function refuseUnparseable(body: readonly Kept[]): void {
       throw notSupported('NATURAL JOIN (write JOIN ... USING (columns))');
     }
   }
+}
+
+/** `CROSS JOIN` at `body[at]`: when the table before it has no alias (the word before the
+ * table's name is FROM, JOIN, a comma or a schema's dot), it gets its own name as alias. */
+function crossJoin(body: readonly Kept[], at: number, edits: Edits): void {
+  const name = body[at - 1];
+  const before = body[at - 2];
+  if (name?.token.kind !== 'word') return;
+  const unaliased =
+    isWord(before, 'from', 'join') || isSymbol(before, ',') || isSymbol(before, '.');
+  if (unaliased) edits.after.set(name.index, ` as ${name.token.value}`);
 }
 
 /** `IS [NOT] DISTINCT FROM` at `body[at]` becomes `~` / `!~`. */

@@ -81,6 +81,13 @@ function windowFunction(
           `Unknown window function: ${call.name}`,
         );
       }
+      if (call.distinct) {
+        // As PostgreSQL: a frame's DISTINCT would need a multiset per row, so it is refused.
+        throw new KimberliteError(
+          ErrorCode.NotSupported,
+          `Not supported: DISTINCT in the window aggregate ${call.name}(DISTINCT ...) OVER`,
+        );
+      }
       const { call: planned, type } = aggregateCall(call, scope);
       return { fn: { kind: 'aggregate', call: planned }, type };
     }
