@@ -21,6 +21,7 @@ import {
   type SqlType,
   type TableSchema,
 } from '../query/index.js';
+import type { KeyRange, ProjectionStore } from '../store/index.js';
 import {
   type ColumnType,
   canonicalJson,
@@ -59,24 +60,32 @@ interface CachedPlan {
   readonly prepared: PreparedStatement;
   /** The schema each looked-up name resolved to when planned. */
   readonly tables: readonly (readonly [string, TableSchema | undefined])[];
+  /** A read's result columns as returned, and the type each value converts by. */
+  readonly shape: ResultShape | undefined;
 }
 
-/** Plans by (tenant, parameter types, text), least recently used out. */
+interface ResultShape {
+  readonly columns: readonly SqlColumn[];
+  readonly types: readonly ColumnType[];
+}
+
+/**
+ * Plans by parsed statement (the statement cache returns one object per text), then by tenant
+ * and parameter types; least recently used out past `LIMITS.statementCacheEntriesMax`
+ * statements. Keyed by object, a hit hashes no statement text.
+ */
 export class PlanCache {
-  readonly #plans = new Map<string, CachedPlan>();
+  readonly #plans = new Map<ParsedStatement, Map<string, CachedPlan>>();
 
   prepare(
     key: string,
     parsed: ParsedStatement,
     catalog: Catalog,
     paramTypes: readonly SqlType[],
-  ): PreparedStatement {
-    const cached = this.#plans.get(key);
-    if (cached?.tables.every(([name, t]) => catalog.table(name) === t)) {
-      this.#plans.delete(key);
-      this.#plans.set(key, cached);
-      return cached.prepared;
-    }
+  ): CachedPlan {
+    let plans = this.#plans.get(parsed);
+    const cached = plans?.get(key);
+    if (cached !== undefined && stillValid(cached, catalog)) return cached;
     const tables: [string, TableSchema | undefined][] = [];
     let listed = false;
     const recording: Catalog = {
@@ -91,15 +100,28 @@ export class PlanCache {
       },
     };
     const prepared = prepareStatement(parsed.statement, recording, paramTypes);
+    const shape = prepared.kind === 'read' ? shapeOf(prepared.query.columns) : undefined;
+    const plan: CachedPlan = { prepared, tables, shape };
     // A plan over the whole catalog (information_schema) is cheap to make and hard to check.
-    if (!listed) {
+    if (listed) return plan;
+    if (plans === undefined) {
       if (this.#plans.size >= LIMITS.statementCacheEntriesMax) {
-        this.#plans.delete(this.#plans.keys().next().value as string);
+        this.#plans.delete(this.#plans.keys().next().value as ParsedStatement);
       }
-      this.#plans.set(key, { prepared, tables });
+      plans = new Map();
+      this.#plans.set(parsed, plans);
+    } else {
+      this.#plans.delete(parsed);
+      this.#plans.set(parsed, plans);
     }
-    return prepared;
+    plans.set(key, plan);
+    return plan;
   }
+}
+
+function stillValid(plan: CachedPlan, catalog: Catalog): boolean {
+  for (const [name, table] of plan.tables) if (catalog.table(name) !== table) return false;
+  return true;
 }
 
 function typeOf(value: unknown): SqlType {
@@ -145,15 +167,33 @@ function displayType(type: SqlType): ColumnType {
   return type.kind === 'unknown' ? { kind: 'text' } : type;
 }
 
-function results(columns: readonly ResultColumn[], rows: readonly Row[]) {
+function shapeOf(columns: readonly ResultColumn[]): ResultShape {
   const types = columns.map((column) => displayType(column.type));
   return {
     columns: columns.map((column, i) => ({
       name: column.name,
       type: typeText(types[i] as ColumnType),
     })),
-    rows: rows.map((row) => row.map((value, i) => fromSqlValue(types[i] as ColumnType, value))),
+    types,
   };
+}
+
+function jsRows(shape: ResultShape, rows: readonly Row[]): unknown[][] {
+  const { types } = shape;
+  const out: unknown[][] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Row;
+    const values: unknown[] = new Array(row.length);
+    for (let i = 0; i < row.length; i++) {
+      values[i] = fromSqlValue(types[i] as ColumnType, row[i] as SqlValue);
+    }
+    out[r] = values;
+  }
+  return out;
+}
+
+function results(shape: ResultShape, rows: readonly Row[]) {
+  return { columns: [...shape.columns], rows: jsRows(shape, rows) };
 }
 
 /** `DECIMAL` for computed decimals (unconstrained, precision 1000), else the type's name. */
@@ -213,7 +253,7 @@ export class SqlSession {
           parsed.statement.kind.toUpperCase().replace('_', ' '),
       );
     }
-    return this.#read(sql, parsed, params, options.at);
+    return this.#read(parsed, params, options.at);
   }
 
   /** Runs any statement; a write resolves once durable, with its log position. */
@@ -224,7 +264,7 @@ export class SqlSession {
   ): Promise<ExecuteResult> {
     const parsed = parseStatement(sql);
     if (isRead(parsed)) {
-      return { ...(await this.#read(sql, parsed, params, options.at)), rowsAffected: 0 };
+      return { ...this.#read(parsed, params, options.at), rowsAffected: 0 };
     }
     if (parsed.timeTravel !== undefined || options.at !== undefined) {
       throw new KimberliteError(
@@ -235,16 +275,18 @@ export class SqlSession {
     return this.#write(sql, parsed, params, options);
   }
 
-  #key(sql: string, types: readonly SqlType[]): string {
-    return `${this.#tenant}|${types.map((t) => t.kind).join(',')}|${sql}`;
+  /** The plan cache's key within a statement: tenant and parameter types. */
+  #key(types: readonly SqlType[]): string {
+    let key = String(this.#tenant);
+    for (const type of types) key += `|${type.kind}`;
+    return key;
   }
 
-  async #read(
-    sql: string,
+  #read(
     parsed: ParsedStatement,
     params: readonly unknown[],
     at: bigint | number | undefined,
-  ): Promise<QueryResult> {
+  ): QueryResult {
     const { values, types } = sqlParams(params, parsed);
     const position = this.#position(parsed, at);
     const tenant = this.#engine.kernel.tenants.get(this.#tenant);
@@ -252,16 +294,16 @@ export class SqlSession {
     if (tenant === undefined || store === undefined) {
       throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
     }
-    const reader: SpaceReader = {
-      get: (space, key) => store.get(space, key, position),
-      scan: (space, range) => store.scan(space, range, position),
-    };
+    const reader = new StoreReader(store, position);
     const snapshot = new TenantSnapshot(tenant, reader, { position, newest: false });
-    const prepared = this.#plans.prepare(this.#key(sql, types), parsed, snapshot, types);
-    if (prepared.kind !== 'read') throw new Error(`a ${parsed.statement.kind} planned as a write`);
+    const plan = this.#plans.prepare(this.#key(types), parsed, snapshot, types);
+    const { prepared, shape } = plan;
+    if (prepared.kind !== 'read' || shape === undefined) {
+      throw new Error(`a ${parsed.statement.kind} planned as a write`);
+    }
     const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
     const rows = prepared.query.run(snapshot, ctx);
-    return { ...results(prepared.query.columns, rows), position };
+    return { ...results(shape, rows), position };
   }
 
   /** The position a read reads: `at`, the statement's time-travel clause, or the newest. */
@@ -334,7 +376,7 @@ export class SqlSession {
   ): Promise<ExecuteResult> {
     const { values, types } = sqlParams(params, parsed);
     const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
-    const key = this.#key(sql, types);
+    const key = this.#key(types);
     let resolved: ReturnType<Extract<PreparedStatement, { kind: 'write' }>['resolve']> | undefined;
     const written = await this.#engine.write((view): Command | undefined => {
       const tenant = view.kernel.tenants.get(this.#tenant);
@@ -345,7 +387,7 @@ export class SqlSession {
         position: this.#engine.committedPosition,
         newest: true,
       });
-      const prepared = this.#plans.prepare(key, parsed, snapshot, types);
+      const { prepared } = this.#plans.prepare(key, parsed, snapshot, types);
       if (prepared.kind !== 'write')
         throw new Error(`a ${parsed.statement.kind} planned as a read`);
       resolved = prepared.resolve(snapshot, ctx);
@@ -361,10 +403,29 @@ export class SqlSession {
     const outcome = resolved as NonNullable<typeof resolved>;
     const result = written.result;
     return {
-      ...results(outcome.columns, outcome.rows),
+      ...results(shapeOf(outcome.columns), outcome.rows),
       rowsAffected: result.kind === 'rows' ? result.rowsAffected : outcome.rowsAffected,
       position: written.position,
     };
+  }
+}
+
+/** Reads of one tenant's store as of `position` (a class: no closures made per read). */
+class StoreReader implements SpaceReader {
+  readonly #store: ProjectionStore;
+  readonly #position: bigint;
+
+  constructor(store: ProjectionStore, position: bigint) {
+    this.#store = store;
+    this.#position = position;
+  }
+
+  get(space: number, key: Uint8Array): Uint8Array | undefined {
+    return this.#store.get(space, key, this.#position);
+  }
+
+  scan(space: number, range: KeyRange) {
+    return this.#store.scan(space, range, this.#position);
   }
 }
 
