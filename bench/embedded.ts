@@ -31,7 +31,14 @@ import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kimberlite, type Tenant } from '../ts/runtime/index.js';
-import { type Measurement, type MeasureOptions, median } from './measure.js';
+import {
+  type Measurement,
+  type MeasureOptions,
+  median,
+  percentile,
+  progress,
+  randomSource,
+} from './measure.js';
 import { formatTable, grouped } from './report.js';
 
 const REPLAY_CHILD = fileURLToPath(new URL('./replay_child.ts', import.meta.url));
@@ -110,27 +117,6 @@ export interface EmbeddedResults {
   readonly replays: ReplayRow[];
   /** Seconds a rebuild takes with no rows (storage open, recovery, key loading). */
   readonly fixedOpenSeconds: number;
-}
-
-function progress(line: string): void {
-  process.stderr.write(`  ${line}\n`);
-}
-
-function percentile(sorted: Float64Array, fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.floor(fraction * sorted.length));
-  return sorted[index] ?? Number.NaN;
-}
-
-/** xorshift32: the same "random" keys in every run. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
 }
 
 function patient(id: number) {

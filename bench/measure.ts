@@ -54,3 +54,26 @@ export function filled(sizeBytes: number, seed: number): Uint8Array {
   }
   return data;
 }
+
+/** A progress line on stderr, so the report on stdout stays clean. */
+export function progress(line: string): void {
+  process.stderr.write(`  ${line}\n`);
+}
+
+/** The value at `fraction` (0..1) of sorted samples; NaN when there are none. */
+export function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.floor(fraction * sorted.length));
+  return sorted[index] ?? Number.NaN;
+}
+
+/** xorshift32: the same "random" keys in every run. */
+export function randomSource(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+}

@@ -24,7 +24,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { Kimberlite, type Tenant } from '../ts/runtime/index.js';
-import { type MeasureOptions, median } from './measure.js';
+import { type MeasureOptions, median, percentile, progress, randomSource } from './measure.js';
 import { formatTable, grouped } from './report.js';
 
 export const SQL_TARGETS = {
@@ -54,26 +54,6 @@ export interface SqlRow {
   /** Median over the runs of each run's percentile, microseconds (one caller only). */
   readonly p50Us: number;
   readonly p99Us: number;
-}
-
-function progress(line: string): void {
-  process.stderr.write(`  ${line}\n`);
-}
-
-function percentile(sorted: Float64Array, fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-}
-
-/** xorshift32: the same "random" keys in every run. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
 }
 
 async function load(tenant: Tenant, rows: number): Promise<void> {
