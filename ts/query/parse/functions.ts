@@ -71,11 +71,44 @@ function functionCall(cx: Context, n: Node): Expr {
   if (name === 'any' || name === 'some' || name === 'all') {
     throw notSupported(`${name.toUpperCase()} (...) comparisons (write IN (...))`);
   }
+  if (name === 'trim') {
+    const keywordForm = trimKeywordForm(cx, n);
+    if (keywordForm !== undefined) return keywordForm;
+  }
   const special = SPECIAL_NAMES[name];
   if (special !== undefined && !present(n.args)) {
     return call(special, [], { over: window(cx, n.over) });
   }
   return plain(cx, n, name);
+}
+
+function originWord(value: unknown): string | undefined {
+  return isNode(value) && value.type === 'origin' && typeof value.value === 'string'
+    ? value.value.toLowerCase()
+    : undefined;
+}
+
+/**
+ * `trim([BOTH | LEADING | TRAILING] [characters] FROM source)`, which the grammar gives as an
+ * argument list with the keywords as `origin` nodes: `btrim` / `ltrim` / `rtrim(source
+ * [, characters])`. Undefined for the plain call `trim(source)`.
+ */
+function trimKeywordForm(cx: Context, n: Node): Expr | undefined {
+  const args = present(n.args) ? optionalList(node(n.args, 'TRIM').value, 'TRIM') : [];
+  const from = args.findIndex((arg) => originWord(arg) === 'from');
+  if (from < 0) return undefined;
+  const before = args.slice(0, from);
+  const side = originWord(before[0]);
+  const characters = side === undefined ? before : before.slice(1);
+  const sources = args.slice(from + 1);
+  if (characters.length > 1 || sources.length !== 1) throw notSupported('this form of TRIM');
+  const name = side === 'leading' ? 'ltrim' : side === 'trailing' ? 'rtrim' : 'btrim';
+  if (side !== undefined && !['both', 'leading', 'trailing'].includes(side)) {
+    throw notSupported(`TRIM(${side.toUpperCase()} ...)`);
+  }
+  checkNoFilter(n, 'trim');
+  const translated = [...sources, ...characters].map((arg) => translateExpr(cx, arg));
+  return call(name, translated, { over: window(cx, n.over) });
 }
 
 /** The pre-lexer's `kimberlite_paren(x)` for a parenthesized operand of CASE or NOT

@@ -22,6 +22,8 @@
  *   (PostgreSQL: NOT binds looser than `=`): the parenthesized operand becomes
  *   `kimberlite_paren(x)`, which the translator unwraps.
  * - `NATURAL JOIN` parses as a table alias `natural`: it is refused.
+ * - `substring(s FROM a FOR b)` is unknown: its FROM and FOR become commas (`substring(s, a,
+ *   b)`; without FROM, `FOR b` becomes `, 1, b`).
  * - `t CROSS JOIN u` parses `CROSS` as an alias of `t` (and the join as an INNER JOIN without
  *   ON): a table without an alias before CROSS JOIN gets itself as its alias, `t AS t`.
  */
@@ -87,6 +89,7 @@ export function applyWorkarounds(body: readonly Kept[], edits: Edits): void {
     if (isWord(body[i], 'except', 'intersect') && isWord(body[i + 1], 'all'))
       setAll(body, i, edits);
     if (isWord(body[i], 'cross') && isWord(body[i + 1], 'join')) crossJoin(body, i, edits);
+    if (isWord(body[i], 'substring') && isSymbol(body[i + 1], '(')) substringArgs(body, i, edits);
   }
 }
 
@@ -104,6 +107,23 @@ function refuseUnparseable(body: readonly Kept[]): void {
       throw notSupported('NATURAL JOIN (write JOIN ... USING (columns))');
     }
   }
+}
+
+/** `substring(` at `body[at]`: the keyword form's FROM and FOR at its own depth become
+ * commas; a FOR without FROM becomes `, 1,` (start at the first character). */
+function substringArgs(body: readonly Kept[], at: number, edits: Edits): void {
+  let depth = 0;
+  let from: Kept | undefined;
+  let forWord: Kept | undefined;
+  for (let j = at + 1; j < body.length; j++) {
+    if (isSymbol(body[j], '(')) depth++;
+    else if (isSymbol(body[j], ')')) depth--;
+    else if (depth === 1 && isWord(body[j], 'from')) from ??= body[j];
+    else if (depth === 1 && isWord(body[j], 'for')) forWord ??= body[j];
+    if (depth === 0) break;
+  }
+  if (from !== undefined) edits.replace.set(from.index, ',');
+  if (forWord !== undefined) edits.replace.set(forWord.index, from === undefined ? ', 1,' : ',');
 }
 
 /** `CROSS JOIN` at `body[at]`: when the table before it has no alias (the word before the
