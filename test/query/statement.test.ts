@@ -112,6 +112,30 @@ describe('execute and query', () => {
     expect(await rows('SELECT name FROM patients WHERE id = 1')).toEqual([['a']]);
   });
 
+  it('fills missing trailing columns with NULL; DO NOTHING needs no target', async () => {
+    await clinic.execute("INSERT INTO patients VALUES (1, 'a')");
+    expect(await rows('SELECT * FROM patients')).toEqual([[1n, 'a', null, null]]);
+    const skipped = await clinic.execute(
+      "INSERT INTO patients VALUES (1, 'b') ON CONFLICT DO NOTHING",
+    );
+    expect(skipped.rowsAffected).toBe(0);
+    const failure = await clinic
+      .execute("INSERT INTO patients VALUES (1, 'b') ON CONFLICT DO UPDATE SET name = 'c'")
+      .catch((error: { code: string; message: string }) => `${error.code}: ${error.message}`);
+    expect(failure).toBe(
+      'INVALID_ARGUMENT: ON CONFLICT DO UPDATE needs a conflict target: ON CONFLICT (id)',
+    );
+    const twice = await clinic
+      .execute(
+        "INSERT INTO patients VALUES (7, 'x'), (7, 'y') ON CONFLICT (id) DO UPDATE SET name = 'z'",
+      )
+      .catch((error: { code: string; message: string }) => `${error.code}: ${error.message}`);
+    expect(twice).toBe(
+      'CARDINALITY_VIOLATION: ON CONFLICT DO UPDATE would change the row with key (7) of ' +
+        'patients a second time: the inserted rows repeat a key',
+    );
+  });
+
   it('updates and deletes by WHERE with expressions and RETURNING', async () => {
     await clinic.execute(
       "INSERT INTO patients VALUES (1, 'a', 'A', 1), (2, 'b', 'B', 2), (3, 'c', 'A', 3)",

@@ -21,7 +21,7 @@ import type {
   SelectItem,
   Statement,
 } from './ast.js';
-import { assignValue, compileExpr, groupKey, isTrue } from './expr/index.js';
+import { assignValue, compileExpr, groupKey, isTrue, valueToText } from './expr/index.js';
 import { parseStatement } from './parse/index.js';
 import { planQuery } from './plan/index.js';
 import type {
@@ -325,14 +325,16 @@ function prepareInsert(
   paramTypes: readonly SqlType[],
 ): PreparedStatement {
   const table = tableOf(catalog, statement.table);
+  const source = planQuery(statement.source, catalog, { paramTypes });
+  // Without a column list, the values fill the first columns and the rest are NULL (the
+  // default of every column: there are no DEFAULT clauses), as in PostgreSQL.
   const targets =
     statement.columns === undefined
-      ? table.columns.map((_, i) => i)
+      ? table.columns.slice(0, source.columns.length).map((_, i) => i)
       : statement.columns.map((name) => columnIndex(table, name));
   if (new Set(targets).size !== targets.length) {
     fail(ErrorCode.InvalidArgument, `a column is named twice in INSERT INTO ${table.name}`);
   }
-  const source = planQuery(statement.source, catalog, { paramTypes });
   if (source.columns.length !== targets.length) {
     const more =
       source.columns.length > targets.length
@@ -374,20 +376,34 @@ interface Conflict {
   ): WriteResolution;
 }
 
+function keyNames(table: TableSchema): string {
+  return table.primaryKey.map((slot) => table.columns[slot]?.name ?? '?').join(', ');
+}
+
 function conflictOf(
   onConflict: OnConflict,
   table: TableSchema,
   paramTypes: readonly SqlType[],
 ): Conflict {
+  const action = onConflict.action;
   const target = onConflict.target.map((name) => columnIndex(table, name)).sort();
   const key = [...table.primaryKey].sort();
-  if (target.length !== key.length || target.some((slot, i) => slot !== key[i])) {
+  // The primary key is a table's only unique constraint, so DO NOTHING without a target (any
+  // conflict) means a conflict on it; DO UPDATE needs its target, as in PostgreSQL.
+  if (target.length === 0 && action.kind === 'update') {
     fail(
-      ErrorCode.NotSupported,
-      `Not supported: ON CONFLICT on columns other than the primary key of ${table.name}`,
+      ErrorCode.InvalidArgument,
+      `ON CONFLICT DO UPDATE needs a conflict target: ON CONFLICT (${keyNames(table)})`,
     );
   }
-  const action = onConflict.action;
+  const onKey = target.length === key.length && target.every((slot, i) => slot === key[i]);
+  if (target.length > 0 && !onKey) {
+    fail(
+      ErrorCode.NotSupported,
+      `Not supported: ON CONFLICT on columns other than the primary key of ${table.name} ` +
+        `(${keyNames(table)})`,
+    );
+  }
   const scope = new RowScope(table, { excluded: true, clause: 'ON CONFLICT DO UPDATE' });
   const compile = (expr: Expr) => compileExpr(expr, { scope, paramTypes });
   const update =
@@ -405,13 +421,20 @@ function conflictOf(
       const seen = new Set<string>();
       for (const row of proposed) {
         const keyValues = table.primaryKey.map((slot) => row[slot] as SqlValue);
+        if (keyValues.some((value) => value.kind === 'null')) {
+          // No row has a NULL key: the kernel refuses this one with NOT_NULL_VIOLATION.
+          changes.push({ kind: 'insert', row });
+          images.push(row);
+          continue;
+        }
         const keyText = groupKey(keyValues);
         const existing = seen.has(keyText) ? 'again' : snapshot.get(table, keyValues);
         if (existing === 'again' && update !== undefined) {
           fail(
             ErrorCode.CardinalityViolation,
-            `ON CONFLICT DO UPDATE would change the row with key ${keyText} of ` +
-              `${table.name} a second time: the inserted rows repeat a key`,
+            `ON CONFLICT DO UPDATE would change the row with key ` +
+              `(${keyValues.map((value) => valueToText(value)).join(', ')}) of ${table.name} ` +
+              'a second time: the inserted rows repeat a key',
           );
         }
         seen.add(keyText);

@@ -184,6 +184,12 @@ describe('FROM', () => {
     }
     const aliased = fromOf('SELECT * FROM t x CROSS JOIN u')[0];
     expect(aliased).toMatchObject({ type: 'cross', left: { name: 't', alias: 'x' } });
+    const afterOn = fromOf('SELECT * FROM t JOIN u ON t.a = u.a CROSS JOIN v')[0];
+    expect(afterOn).toMatchObject({
+      type: 'cross',
+      left: { type: 'inner', left: { name: 't' }, right: { name: 'u', alias: undefined } },
+      right: { name: 'v' },
+    });
   });
 
   it('refuses a subquery in FROM without an alias', () => {

@@ -130,10 +130,13 @@ function substringArgs(body: readonly Kept[], at: number, edits: Edits): void {
  * table's name is FROM, JOIN, a comma or a schema's dot), it gets its own name as alias. */
 function crossJoin(body: readonly Kept[], at: number, edits: Edits): void {
   const name = body[at - 1];
-  const before = body[at - 2];
   if (name?.token.kind !== 'word') return;
-  const unaliased =
-    isWord(before, 'from', 'join') || isSymbol(before, ',') || isSymbol(before, '.');
+  // `schema.t`: look before the schema. A dot after anything else is a column (`ON a.x = b.y
+  // CROSS JOIN u`), which the grammar reads right.
+  const qualified = isSymbol(body[at - 2], '.');
+  const before = body[qualified ? at - 4 : at - 2];
+  if (qualified && body[at - 3]?.token.kind !== 'word') return;
+  const unaliased = isWord(before, 'from', 'join') || isSymbol(before, ',');
   if (unaliased) edits.after.set(name.index, ` as ${name.token.value}`);
 }
 
