@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareKeys, decodeKey, encodeKey } from '../../ts/kernel/index.js';
+import { compareKeys, decodeKey, encodeKey, keySuffix } from '../../ts/kernel/index.js';
 import {
   type ColumnType,
   ErrorCode,
@@ -275,6 +275,19 @@ function errorOf(action: () => unknown): KimberliteError {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+describe('key suffixes', () => {
+  it('the bytes after the first columns are the encoding of the remaining columns', () => {
+    fc.assert(
+      fc.property(keyPairArb, fc.nat(), ({ types, a }, cut) => {
+        const split = cut % (types.length + 1);
+        const suffix = keySuffix(types.slice(0, split), encodeKey(types, a));
+        expect(suffix).toEqual(encodeKey(types.slice(split), a.slice(split)));
+      }),
+      RUNS,
+    );
+  });
+});
 
 describe('key order equals SQL order', () => {
   it('holds for composite keys of random column types, NULLs first', () => {

@@ -407,6 +407,24 @@ export function decodeKey(types: readonly ColumnType[], bytes: Uint8Array): SqlV
   return values;
 }
 
+/**
+ * The bytes after the first `types.length` columns of a key: for an index entry (index columns
+ * then primary key columns) its primary key, encoded exactly as `encodeKey` encodes it, since a
+ * key is its columns' encodings one after another.
+ *
+ * @example
+ * const primaryKey = keySuffix(indexColumnTypes, entryKey);
+ */
+export function keySuffix(types: readonly ColumnType[], bytes: Uint8Array): Uint8Array {
+  const reader = new KeyReader(bytes);
+  for (const type of types) {
+    const tag = reader.byte();
+    if (tag === TAG_VALUE) decodeColumn(reader, type);
+    else if (tag !== TAG_NULL) throw corrupt(reader.offset - 1, `unknown column tag ${tag}`);
+  }
+  return bytes.subarray(reader.offset);
+}
+
 /** Invariant: 0 <= offset <= bytes.length. */
 class KeyReader {
   readonly view: DataView;

@@ -8,9 +8,9 @@
  * valid exactly as long as `table(name)` returns that same object.
  */
 import {
-  decodeKey,
   decodeRow,
   encodeKey,
+  keySuffix,
   planOf,
   type TableDef,
   type TablePlan,
@@ -137,11 +137,10 @@ export class TenantSnapshot implements Snapshot {
         `Unknown index: ${range.index} on ${def.name}`,
       );
     }
-    const width = index.index.columns.length;
+    const indexTypes = index.types.slice(0, index.index.columns.length);
     for (const { key } of this.#reader.scan(index.index.id, keyRange(index.types, range))) {
       // An index entry's key is the index columns then the primary key columns.
-      const values = decodeKey(index.types, key);
-      const bytes = this.#reader.get(def.id, encodeKey(plan.keyTypes, values.slice(width)));
+      const bytes = this.#reader.get(def.id, keySuffix(indexTypes, key));
       assert(bytes !== undefined, `index ${index.index.name} points at a live row`);
       yield decodeRow(def, bytes, this.#at);
     }
