@@ -8,7 +8,7 @@
  * (`TenantSnapshot` keeps one per table layout), so a DDL or a read at a position with another
  * layout plans again, and nothing is ever invalidated by hand.
  */
-import type { AuditMeta, Command, RequestId } from '../kernel/index.js';
+import type { Command } from '../kernel/index.js';
 import {
   type Catalog,
   type EvalContext,
@@ -34,6 +34,7 @@ import {
   type SqlValue,
   toSqlValue,
 } from '../types/index.js';
+import type { WriteOptions } from './database.js';
 import type { Engine, SequencedView } from './engine.js';
 import { type SpaceReader, TenantSnapshot } from './sql_snapshot.js';
 
@@ -222,11 +223,6 @@ function toPosition(at: bigint | number): bigint {
   return BigInt(at);
 }
 
-export interface SqlWriteOptions {
-  readonly request?: RequestId;
-  readonly audit?: AuditMeta;
-}
-
 /** `execute` and `query` for one tenant (see the file comment). */
 export class SqlSession {
   readonly #engine: Engine;
@@ -260,7 +256,7 @@ export class SqlSession {
   async execute(
     sql: string,
     params: readonly unknown[] = [],
-    options: SqlWriteOptions & { at?: bigint | number } = {},
+    options: WriteOptions & { at?: bigint | number } = {},
   ): Promise<ExecuteResult> {
     const parsed = parseStatement(sql);
     if (isRead(parsed)) {
@@ -372,7 +368,7 @@ export class SqlSession {
     sql: string,
     parsed: ParsedStatement,
     params: readonly unknown[],
-    options: SqlWriteOptions,
+    options: WriteOptions,
   ): Promise<ExecuteResult> {
     const { values, types } = sqlParams(params, parsed);
     const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
