@@ -16,7 +16,7 @@ export {
   tableByName,
 } from './catalog.js';
 export { decodeCommand, encodeCommand } from './command_codec.js';
-export { compareKeys, decodeKey, encodeKey, keySuffix } from './key_codec.js';
+export { compareKeys, decodeKey, encodeKey, keyPrefixEnd, keySuffix } from './key_codec.js';
 export { type ReplayedRows, replayInserts } from './replay_rows.js';
 export { decodeRow, encodeRow } from './row_codec.js';
 export { emptyKernelState, withoutTenant, withTenant } from './state.js';

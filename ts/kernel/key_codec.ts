@@ -408,6 +408,22 @@ export function decodeKey(types: readonly ColumnType[], bytes: Uint8Array): SqlV
 }
 
 /**
+ * The smallest byte string after every key that starts with `prefix` (an encoded key or
+ * key prefix): `prefix ++ 0xff`, since every encoded column starts with a tag byte below 0xff.
+ * An exclusive upper bound for "keys starting with `prefix`", an inclusive lower bound for
+ * "keys after every key starting with `prefix`".
+ *
+ * @example
+ * store.scan(space, { lower: prefix, upper: keyPrefixEnd(prefix), upperInclusive: false });
+ */
+export function keyPrefixEnd(prefix: Uint8Array): Uint8Array {
+  const end = new Uint8Array(prefix.length + 1);
+  end.set(prefix);
+  end[prefix.length] = 0xff;
+  return end;
+}
+
+/**
  * The bytes after the first `types.length` columns of a key: for an index entry (index columns
  * then primary key columns) its primary key, encoded exactly as `encodeKey` encodes it, since a
  * key is its columns' encodings one after another.

@@ -19,9 +19,10 @@ import {
   type ColumnDef,
   type ColumnSpec,
   type Command,
-  decodeKey,
   decodeRow,
   encodeKey,
+  keyPrefixEnd,
+  keySuffix,
   liveColumns,
   type Operation,
   primaryKeyOf,
@@ -53,6 +54,7 @@ import {
 } from '../types/index.js';
 import { Engine, type SequencedView, type WriteResult } from './engine.js';
 import type { MasterKeySource } from './key_store.js';
+import { readPoint, toPosition } from './read_point.js';
 import { type ExecuteResult, PlanCache, type QueryResult, SqlSession } from './sql_session.js';
 
 export interface OpenOptions extends MasterKeySource {
@@ -142,14 +144,6 @@ export interface StreamEvent {
 
 function invalid(message: string): KimberliteError {
   return new KimberliteError(ErrorCode.InvalidArgument, message);
-}
-
-function toPosition(value: bigint | number | undefined): bigint | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
-    throw invalid(`a log position must be an integer, got ${value}`);
-  }
-  return BigInt(value);
 }
 
 function columnSpec(input: ColumnInput): ColumnSpec {
@@ -547,20 +541,7 @@ export class Tenant {
 
   /** The tenant state and the position to read at, checked against what is durable. */
   #readAt(options: ReadOptions): { tenant: TenantState; at: bigint } {
-    const committed = this.#engine.committedPosition;
-    const at = toPosition(options.at) ?? committed;
-    const tenant = this.#engine.kernel.tenants.get(this.id);
-    if (tenant === undefined || this.#engine.store(this.id) === undefined) {
-      throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.id}`);
-    }
-    if (at > committed || at < tenant.createdAt) {
-      throw new KimberliteError(
-        ErrorCode.PositionOutOfRange,
-        `position ${at} is outside tenant ${this.id}'s history ` +
-          `(${tenant.createdAt} to ${committed})`,
-      );
-    }
-    return { tenant, at };
+    return readPoint(this.#engine, this.id, toPosition(options.at));
   }
 
   #tableAt(tenant: TenantState, name: string, at: bigint): TableDef {
@@ -596,7 +577,6 @@ export class Tenant {
     const store = this.#store();
     const limit = options.limit ?? LIMITS.scanRowsMax + 1;
     const rows: Row[] = [];
-    const keyTypes = keyColumnTypes(def, def.primaryKey, at);
     const index =
       options.index === undefined
         ? undefined
@@ -621,8 +601,8 @@ export class Tenant {
       if (rows.length >= limit) break;
       let bytes: Uint8Array | undefined = value;
       if (index !== undefined) {
-        const decoded = decodeKey([...types, ...keyTypes], key);
-        bytes = store.get(def.id, encodeKey(keyTypes, decoded.slice(types.length)), at);
+        // An index entry's key is the index columns then the primary key, encoded as such.
+        bytes = store.get(def.id, keySuffix(types, key), at);
         if (bytes === undefined) continue;
       }
       rows.push(rowObject(def, decodeRow(def, bytes, at), at));
@@ -806,9 +786,5 @@ function prefixRange(
     types.slice(0, prefix.length),
     prefix.map((value, i) => toSqlValue(names[i] ?? '', types[i] ?? { kind: 'text' }, value)),
   );
-  // Every key column starts with a tag byte below 0xff, so prefix ++ 0xff bounds the range.
-  const upper = new Uint8Array(lower.length + 1);
-  upper.set(lower);
-  upper[lower.length] = 0xff;
-  return { lower, upper };
+  return { lower, upper: keyPrefixEnd(lower) };
 }

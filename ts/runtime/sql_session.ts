@@ -36,6 +36,7 @@ import {
 } from '../types/index.js';
 import type { WriteOptions } from './database.js';
 import type { Engine, SequencedView } from './engine.js';
+import { readPoint, toPosition } from './read_point.js';
 import { type SpaceReader, TenantSnapshot } from './sql_snapshot.js';
 
 /** A column of a result: its name and SQL type (`BIGINT`, `TEXT`, ...). */
@@ -213,16 +214,6 @@ function outOfRange(message: string): KimberliteError {
   return new KimberliteError(ErrorCode.PositionOutOfRange, message);
 }
 
-function toPosition(at: bigint | number): bigint {
-  if (typeof at === 'number' && !Number.isSafeInteger(at)) {
-    throw new KimberliteError(
-      ErrorCode.InvalidArgument,
-      `at must be an integer position, got ${at}`,
-    );
-  }
-  return BigInt(at);
-}
-
 /** `execute` and `query` for one tenant (see the file comment). */
 export class SqlSession {
   readonly #engine: Engine;
@@ -284,12 +275,8 @@ export class SqlSession {
     at: bigint | number | undefined,
   ): QueryResult {
     const { values, types } = sqlParams(params, parsed);
-    const position = this.#position(parsed, at);
-    const tenant = this.#engine.kernel.tenants.get(this.#tenant);
-    const store = this.#engine.store(this.#tenant)?.store;
-    if (tenant === undefined || store === undefined) {
-      throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
-    }
+    const point = readPoint(this.#engine, this.#tenant, this.#askedPosition(parsed, at));
+    const { tenant, store, at: position } = point;
     const reader = new StoreReader(store, position);
     const snapshot = new TenantSnapshot(tenant, reader, { position, newest: false });
     const plan = this.#plans.prepare(this.#key(types), parsed, snapshot, types);
@@ -302,36 +289,23 @@ export class SqlSession {
     return { ...results(shape, rows), position };
   }
 
-  /** The position a read reads: `at`, the statement's time-travel clause, or the newest. */
-  #position(parsed: ParsedStatement, at: bigint | number | undefined): bigint {
-    const committed = this.#engine.committedPosition;
-    const tenant = this.#engine.kernel.tenants.get(this.#tenant);
-    if (tenant === undefined) {
-      throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
-    }
+  /** The position a read asks for: `at` or the statement's time-travel clause (they must
+   * agree); undefined for the newest. `readPoint` checks it. */
+  #askedPosition(parsed: ParsedStatement, at: bigint | number | undefined): bigint | undefined {
     const travel = parsed.timeTravel;
-    const asked = at === undefined ? undefined : toPosition(at);
-    let position = asked ?? committed;
-    if (travel !== undefined) {
-      const clause =
-        travel.kind === 'position'
-          ? travel.position
-          : this.#positionAtTime(travel.micros, travel.text);
-      if (asked !== undefined && asked !== clause) {
-        throw new KimberliteError(
-          ErrorCode.InvalidArgument,
-          `the statement reads as of position ${clause} but options.at asks for ${asked}`,
-        );
-      }
-      position = clause;
-    }
-    if (position > committed || position < tenant.createdAt) {
-      throw outOfRange(
-        `position ${position} is outside tenant ${this.#tenant}'s history ` +
-          `(${tenant.createdAt} to ${committed})`,
+    const asked = toPosition(at);
+    if (travel === undefined) return asked;
+    const clause =
+      travel.kind === 'position'
+        ? travel.position
+        : this.#positionAtTime(travel.micros, travel.text);
+    if (asked !== undefined && asked !== clause) {
+      throw new KimberliteError(
+        ErrorCode.InvalidArgument,
+        `the statement reads as of position ${clause} but options.at asks for ${asked}`,
       );
     }
-    return position;
+    return clause;
   }
 
   /** The last position of this tenant committed at or before `micros` (binary search over

@@ -10,6 +10,7 @@
 import {
   decodeRow,
   encodeKey,
+  keyPrefixEnd,
   keySuffix,
   planOf,
   type TableDef,
@@ -61,17 +62,11 @@ function boundOf(schema: TableSchema): Bound {
   return bound;
 }
 
-/** The store range of keys between two key-prefix bounds (see `KeyBound`). Every encoded key
- * column starts with a tag byte below 0xff, so `prefix ++ 0xff` sorts after every key that
- * starts with `prefix`. */
+/** The store range of keys between two key-prefix bounds (see `KeyBound`). */
 function keyRange(types: readonly TablePlan['keyTypes'][number][], range: ScanRange): KeyRange {
   const encode = (bound: KeyBound, after: boolean): Uint8Array => {
     const prefix = encodeKey(types.slice(0, bound.values.length), bound.values);
-    if (!after) return prefix;
-    const past = new Uint8Array(prefix.length + 1);
-    past.set(prefix);
-    past[prefix.length] = 0xff;
-    return past;
+    return after ? keyPrefixEnd(prefix) : prefix;
   };
   const { lower, upper } = range;
   return {
