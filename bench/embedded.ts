@@ -38,6 +38,7 @@ import {
   percentile,
   progress,
   randomSource,
+  timedCalls,
 } from './measure.js';
 import { formatTable, grouped } from './report.js';
 
@@ -197,17 +198,8 @@ async function insertRun(
   seconds: number,
   nextId: () => number,
 ): Promise<number> {
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  let rows = 0;
-  const writer = async () => {
-    while (performance.now() < deadline) {
-      await tenant.insert('patients', patient(nextId()));
-      rows++;
-    }
-  };
-  await Promise.all(Array.from({ length: writers }, writer));
-  return rows / ((performance.now() - started) / 1000);
+  const insert = () => tenant.insert('patients', patient(nextId()));
+  return (await timedCalls(insert, writers, seconds)).perSecond;
 }
 
 async function insertBenchmarks(

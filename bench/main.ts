@@ -56,18 +56,15 @@ async function backendsSuite(options: SuiteOptions) {
     dataDirectory,
   );
   addRatios(rows);
-  console.log(formatRows(rows));
-  console.log('\ntargets:');
-  console.log(formatTargets(rows));
-  if (skipped.length > 0) {
-    console.log('\nnot loaded (not measured):');
-    for (const line of new Set(skipped)) console.log(`  ${line}`);
-  }
-  if (options.json !== undefined) {
-    const report = { suite: 'backends', machine, selected: selected.report, rows, skipped };
-    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nwrote ${options.json}`);
-  }
+  const notLoaded = [...new Set(skipped)].map((line) => `\n  ${line}`).join('');
+  const skippedLines = notLoaded === '' ? '' : `\n\nnot loaded (not measured):${notLoaded}`;
+  finish(options, formatRows(rows), formatTargets(rows) + skippedLines, {
+    suite: 'backends',
+    machine,
+    selected: selected.report,
+    rows,
+    skipped,
+  });
 }
 
 async function logSuite(options: SuiteOptions) {
@@ -79,28 +76,24 @@ async function logSuite(options: SuiteOptions) {
     dataDirectory,
   );
   console.log('MB/s counts payload bytes; one operation is one batch, synced');
-  console.log(formatLogRows(results));
-  console.log('\ntargets:');
-  console.log(formatLogTargets(results));
-  if (options.json !== undefined) {
-    const report = { suite: 'log', machine, selected: selected.report, ...results };
-    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nwrote ${options.json}`);
-  }
+  finish(options, formatLogRows(results), formatLogTargets(results), {
+    suite: 'log',
+    machine,
+    selected: selected.report,
+    ...results,
+  });
 }
 
 async function kernelSuite(options: SuiteOptions) {
   const { machine, selected } = await header(options, resolve('bench'));
   console.log('pure apply, no IO: one operation is one command, its effects run into a Map');
   const rows = runKernelBenchmarks({ runs: options.runs, runSeconds: options.seconds });
-  console.log(formatKernelRows(rows));
-  console.log('\ntargets:');
-  console.log(formatKernelTargets(rows));
-  if (options.json !== undefined) {
-    const report = { suite: 'kernel', machine, selected: selected.report, rows };
-    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nwrote ${options.json}`);
-  }
+  finish(options, formatKernelRows(rows), formatKernelTargets(rows), {
+    suite: 'kernel',
+    machine,
+    selected: selected.report,
+    rows,
+  });
 }
 
 async function embeddedSuite(options: SuiteOptions & { readonly rows: number }) {
@@ -110,14 +103,12 @@ async function embeddedSuite(options: SuiteOptions & { readonly rows: number }) 
     { runs: options.runs, runSeconds: options.seconds, tableRows: options.rows },
     dataDirectory,
   );
-  console.log(formatEmbeddedRows(results));
-  console.log('\ntargets:');
-  console.log(formatEmbeddedTargets(results));
-  if (options.json !== undefined) {
-    const report = { suite: 'embedded', machine, selected: selected.report, ...results };
-    writeFileSync(options.json, `${JSON.stringify(report, bigints, 2)}\n`);
-    console.log(`\nwrote ${options.json}`);
-  }
+  finish(options, formatEmbeddedRows(results), formatEmbeddedTargets(results), {
+    suite: 'embedded',
+    machine,
+    selected: selected.report,
+    ...results,
+  });
 }
 
 async function sqlSuite(options: SuiteOptions & { readonly rows: number }) {
@@ -127,11 +118,25 @@ async function sqlSuite(options: SuiteOptions & { readonly rows: number }) {
     { runs: options.runs, runSeconds: options.seconds, tableRows: options.rows },
     dataDirectory,
   );
-  console.log(formatSqlRows(rows));
+  finish(options, formatSqlRows(rows), formatSqlTargets(rows), {
+    suite: 'sql',
+    machine,
+    selected: selected.report,
+    rows,
+  });
+}
+
+/** Prints a suite's table and its targets, and writes its JSON report when `--json` asks. */
+function finish(
+  options: SuiteOptions,
+  table: string,
+  targets: string,
+  report: Record<string, unknown>,
+): void {
+  console.log(table);
   console.log('\ntargets:');
-  console.log(formatSqlTargets(rows));
+  console.log(targets);
   if (options.json !== undefined) {
-    const report = { suite: 'sql', machine, selected: selected.report, rows };
     writeFileSync(options.json, `${JSON.stringify(report, bigints, 2)}\n`);
     console.log(`\nwrote ${options.json}`);
   }

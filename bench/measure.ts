@@ -77,3 +77,30 @@ export function randomSource(seed: number): () => number {
     return state >>> 0;
   };
 }
+
+/**
+ * `callers` concurrent loops, each awaiting `operation` before starting the next, until
+ * `seconds` pass: operations/s (every loop's last operation, started before the deadline, is
+ * counted) and, with one caller, each operation's latency in microseconds, sorted.
+ */
+export async function timedCalls(
+  operation: () => Promise<unknown>,
+  callers: number,
+  seconds: number,
+): Promise<{ perSecond: number; latenciesUs: Float64Array }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let count = 0;
+  const caller = async () => {
+    while (performance.now() < deadline) {
+      const before = performance.now();
+      await operation();
+      if (callers === 1) latencies.push((performance.now() - before) * 1000);
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, caller));
+  const perSecond = count / ((performance.now() - started) / 1000);
+  return { perSecond, latenciesUs: Float64Array.from(latencies).sort() };
+}

@@ -24,7 +24,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { Kimberlite, type Tenant } from '../ts/runtime/index.js';
-import { type MeasureOptions, median, percentile, progress, randomSource } from './measure.js';
+import {
+  type MeasureOptions,
+  median,
+  percentile,
+  progress,
+  randomSource,
+  timedCalls,
+} from './measure.js';
 import { formatTable, grouped } from './report.js';
 
 export const SQL_TARGETS = {
@@ -95,42 +102,18 @@ function placeholders(rows: number, width: number): string {
   return tuples.join(', ');
 }
 
-/** `callers` loops running `statement` until `seconds` pass; statements/s and, with one
- * caller, each statement's latency in microseconds (sorted). */
-async function timedRun(
-  statement: () => Promise<unknown>,
-  callers: number,
-  seconds: number,
-): Promise<{ perSecond: number; latenciesUs: Float64Array }> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  let count = 0;
-  const caller = async () => {
-    while (performance.now() < deadline) {
-      const before = performance.now();
-      await statement();
-      if (callers === 1) latencies.push((performance.now() - before) * 1000);
-      count++;
-    }
-  };
-  await Promise.all(Array.from({ length: callers }, caller));
-  const perSecond = count / ((performance.now() - started) / 1000);
-  return { perSecond, latenciesUs: Float64Array.from(latencies).sort() };
-}
-
 async function measureWorkload(
   workload: string,
   statement: () => Promise<unknown>,
   callers: number,
   options: MeasureOptions,
 ): Promise<SqlRow> {
-  await timedRun(statement, callers, Math.min(0.3, options.runSeconds)); // warm-up
+  await timedCalls(statement, callers, Math.min(0.3, options.runSeconds)); // warm-up
   const runs: number[] = [];
   const p50s: number[] = [];
   const p99s: number[] = [];
   for (let run = 0; run < options.runs; run++) {
-    const { perSecond, latenciesUs } = await timedRun(statement, callers, options.runSeconds);
+    const { perSecond, latenciesUs } = await timedCalls(statement, callers, options.runSeconds);
     runs.push(perSecond);
     p50s.push(percentile(latenciesUs, 0.5));
     p99s.push(percentile(latenciesUs, 0.99));
