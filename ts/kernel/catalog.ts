@@ -101,19 +101,21 @@ export function noteStream(tenant: TenantState, stream: StreamDef): void {
  * const patients = tableByName(tenant, 'Patients');
  */
 export function tableByName(tenant: TenantState, name: string, at?: bigint): TableDef | undefined {
-  if (at === undefined) {
-    let names = tableNames.get(tenant.tables);
-    if (names === undefined) {
-      names = new Map();
-      for (const table of tenant.tables.values()) {
-        if (table.droppedAt === undefined) names.set(nameKey(table.name), table);
-      }
-      tableNames.set(tenant.tables, names);
+  let names = tableNames.get(tenant.tables);
+  if (names === undefined) {
+    names = new Map();
+    for (const table of tenant.tables.values()) {
+      if (table.droppedAt === undefined) names.set(nameKey(table.name), table);
     }
-    // Keys are lowercased names, so a hit on the name as given is the answer: every write
-    // looks its table up here, mostly by a name that is lowercase already.
-    return names.get(name) ?? names.get(nameKey(name));
+    tableNames.set(tenant.tables, names);
   }
+  // Keys are lowercased names, so a hit on the name as given is the answer: every write
+  // looks its table up here, mostly by a name that is lowercase already.
+  const live = names.get(name) ?? names.get(nameKey(name));
+  if (at === undefined) return live;
+  // At most one table is visible under a name at any position: when the live one is visible
+  // at `at` it is the answer (every read at the newest position), else the history is searched.
+  if (live !== undefined && visible(live.createdAt, live.droppedAt, at)) return live;
   const key = nameKey(name);
   for (const table of tenant.tables.values()) {
     if (visible(table.createdAt, table.droppedAt, at) && nameKey(table.name) === key) return table;
