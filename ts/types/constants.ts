@@ -34,6 +34,12 @@ export const LIMITS = {
 
   /** A wire frame's payload; larger requests must be split by the client. */
   frameSizeBytesMax: 16 * MIB,
+  /** The server's connection limit when its configuration names none. */
+  connectionsDefaultMax: 1024,
+  /** In-flight requests on one connection when the configuration names no limit. */
+  inFlightPerConnectionDefaultMax: 1024,
+  /** A connection idle (no request in flight, none arriving) this long is closed by default. */
+  idleTimeoutMsDefault: 300_000,
 
   /** Columns in one table: column ids are u16 in the row codec, and PostgreSQL stops at 1,600. */
   columnsPerTableMax: 1600,

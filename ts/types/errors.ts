@@ -74,6 +74,30 @@ export const ErrorCode = {
   UnknownFunction: 'UNKNOWN_FUNCTION',
   /** A value that cannot be converted (`CAST('abc' AS INTEGER)`, a malformed date...). */
   InvalidValue: 'INVALID_VALUE',
+
+  // The server's and the client's errors (ts/wire/, ts/server/, ts/client/).
+  /** No handshake, unknown credentials, or credentials the server's auth mode does not take. */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** A JWT whose `exp` has passed (or `nbf` not yet reached). */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** The identity's roles do not allow the request. */
+  PermissionDenied: 'PERMISSION_DENIED',
+  /** A malformed frame or message: bad magic, bad CRC, truncated, or a field of the wrong type. */
+  ProtocolError: 'PROTOCOL_ERROR',
+  /** The client and server share no protocol version. */
+  UnsupportedVersion: 'UNSUPPORTED_VERSION',
+  /** The server is at its connection limit. */
+  TooManyConnections: 'TOO_MANY_CONNECTIONS',
+  /** The connection is at its limit of in-flight requests. */
+  TooManyRequests: 'TOO_MANY_REQUESTS',
+  /** No reply within the client's timeout (a write may still have been applied). */
+  Timeout: 'TIMEOUT',
+  /** The server is shutting down and takes no new requests. */
+  ShuttingDown: 'SHUTTING_DOWN',
+  /** The connection closed before the reply arrived. */
+  ConnectionClosed: 'CONNECTION_CLOSED',
+  /** A bug in the server: the message says what; report it. */
+  Internal: 'INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
