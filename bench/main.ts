@@ -5,6 +5,7 @@
  *   kernel     the pure kernel's apply rate (no IO)
  *   embedded   the embedded database: durable inserts, lookups, scans, replay
  *   sql        SQL statements through the embedded API: point, range, join, insert
+ *   compare    the same workloads on Kimberlite, SQLite and PostgreSQL, side by side
  * Every run prints the machine and the backends first, and reports medians of several runs.
  */
 import { writeFileSync } from 'node:fs';
@@ -14,11 +15,12 @@ import { formatReport } from '../ts/cli/version.js';
 import { parseBackendChoice } from '../ts/crypto/index.js';
 import { loadBackends } from '../ts/storage/index.js';
 import { runBackendBenchmarks } from './backends.js';
+import { type CompareOptions, formatCompare, formatCompareTargets, runCompare } from './compare.js';
 import { formatEmbeddedRows, formatEmbeddedTargets, runEmbeddedBenchmarks } from './embedded.js';
 import { formatKernelRows, formatKernelTargets, runKernelBenchmarks } from './kernel.js';
 import { formatLogRows, formatLogTargets, runLogBenchmarks } from './log.js';
 import { formatMachine, machineInfo } from './machine.js';
-import { addRatios, formatRows, formatTargets } from './report.js';
+import { addRatios, formatRows, formatTargets, grouped } from './report.js';
 import { formatSqlRows, formatSqlTargets, runSqlBenchmarks } from './sql.js';
 
 function positive(value: string): number {
@@ -126,6 +128,51 @@ async function sqlSuite(options: SuiteOptions & { readonly rows: number }) {
   });
 }
 
+interface CompareFlags extends SuiteOptions {
+  readonly rows: number;
+  readonly pg?: string;
+  readonly recoveryGb: number;
+  readonly engines?: string;
+  readonly quick?: boolean;
+}
+
+/** `--quick`: tiny sizes and one run, to check the suite works (figures mean nothing). */
+const QUICK = { runs: 1, seconds: 0.2, rows: 2000, recoveryGb: 0.002 } as const;
+
+async function compareSuite(flags: CompareFlags) {
+  const options: SuiteOptions & { rows: number; recoveryGb: number } =
+    flags.quick === true ? { ...flags, ...QUICK } : flags;
+  const { machine, selected } = await header(options, resolve('bench'));
+  const compare: CompareOptions = {
+    runs: options.runs,
+    runSeconds: options.seconds,
+    rows: options.rows,
+    recoveryBytes: Math.round(options.recoveryGb * 1e9),
+    directory: resolve('bench', 'results', 'compare'),
+    ...(flags.pg === undefined ? {} : { pg: flags.pg }),
+    ...(flags.engines === undefined
+      ? {}
+      : { engines: flags.engines.split(',').map((name) => name.trim()) }),
+  };
+  if (flags.quick === true) console.log('--quick: tiny sizes, 1 run; the figures mean nothing');
+  console.log(
+    `${grouped(compare.rows)} patients (${grouped(compare.rows * 3)} rows with visits); ` +
+      `recovery database ${options.recoveryGb} GB`,
+  );
+  const results = await runCompare(compare);
+  console.log('engines:');
+  for (const line of results.engines) console.log(`  ${line}`);
+  for (const line of results.notMeasured) console.log(`  ${line}`);
+  console.log('');
+  finish(options, formatCompare(results), formatCompareTargets(results), {
+    suite: 'compare',
+    machine,
+    selected: selected.report,
+    options: compare,
+    ...results,
+  });
+}
+
 /** Prints a suite's table and its targets, and writes its JSON report when `--json` asks. */
 function finish(
   options: SuiteOptions,
@@ -186,6 +233,19 @@ program
   .option('--rows <n>', 'patients in the table (two visits each)', positive, 100_000)
   .option('--json <file>', 'also write the results as JSON')
   .action(sqlSuite);
+
+program
+  .command('compare')
+  .description('the same workloads on Kimberlite, SQLite and PostgreSQL (--pg), side by side')
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 1)
+  .option('--rows <n>', 'patients in the table (two visits each)', positive, 100_000)
+  .option('--pg <url>', 'a PostgreSQL server to include, postgres://user@host:port/database')
+  .option('--recovery-gb <gb>', 'size of the startup + recovery database, in GB', positive, 1)
+  .option('--engines <list>', 'only these engines, comma-separated (e.g. kimberlite,sqlite)')
+  .option('--quick', 'tiny sizes and 1 run: checks the suite works, measures nothing')
+  .option('--json <file>', 'also write the results as JSON')
+  .action(compareSuite);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
