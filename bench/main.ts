@@ -5,6 +5,7 @@
  *   kernel     the pure kernel's apply rate (no IO)
  *   embedded   the embedded database: durable inserts, lookups, scans, replay
  *   sql        SQL statements through the embedded API: point, range, join, insert
+ *   server     the server in a child process, clients here over loopback: inserts, selects
  *   compare    the same workloads on Kimberlite, SQLite and PostgreSQL, side by side
  * Every run prints the machine and the backends first, and reports medians of several runs.
  */
@@ -21,6 +22,7 @@ import { formatKernelRows, formatKernelTargets, runKernelBenchmarks } from './ke
 import { formatLogRows, formatLogTargets, runLogBenchmarks } from './log.js';
 import { formatMachine, machineInfo } from './machine.js';
 import { addRatios, formatRows, formatTargets, grouped } from './report.js';
+import { formatServerRows, formatServerTargets, runServerBenchmarks } from './server.js';
 import { formatSqlRows, formatSqlTargets, runSqlBenchmarks } from './sql.js';
 
 function positive(value: string): number {
@@ -122,6 +124,20 @@ async function sqlSuite(options: SuiteOptions & { readonly rows: number }) {
   );
   finish(options, formatSqlRows(rows), formatSqlTargets(rows), {
     suite: 'sql',
+    machine,
+    selected: selected.report,
+    rows,
+  });
+}
+
+async function serverSuite(options: SuiteOptions & { readonly rows: number }) {
+  const { machine, selected } = await header(options, resolve('bench'));
+  const rows = await runServerBenchmarks(
+    { runs: options.runs, seconds: options.seconds, rows: options.rows },
+    resolve('bench', 'results', 'server'),
+  );
+  finish(options, formatServerRows(rows), formatServerTargets(rows), {
+    suite: 'server',
     machine,
     selected: selected.report,
     rows,
@@ -233,6 +249,15 @@ program
   .option('--rows <n>', 'patients in the table (two visits each)', positive, 100_000)
   .option('--json <file>', 'also write the results as JSON')
   .action(sqlSuite);
+
+program
+  .command('server')
+  .description('the server over loopback: insert latency, inserts and point selects by clients')
+  .option('--runs <n>', 'runs per measurement (median reported)', positive, 5)
+  .option('--seconds <s>', 'time budget of one run', positive, 1)
+  .option('--rows <n>', 'rows loaded before the point selects', positive, 10_000)
+  .option('--json <file>', 'also write the results as JSON')
+  .action(serverSuite);
 
 program
   .command('compare')

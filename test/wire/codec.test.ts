@@ -86,6 +86,20 @@ describe('response round trips', () => {
     const types = new Set(sampleResponses().flatMap((r) => (r.ok ? [r.type] : [])));
     expect(types.size).toBe(16);
   });
+
+  it('lets server_info report -1 for an empty database, and no other position', () => {
+    const info = sampleResponses().find((r) => r.ok && r.type === 'server_info');
+    if (info === undefined || !info.ok || info.type !== 'server_info') throw new Error('sample');
+    const empty = { ...info, result: { ...info.result, position: -1n } };
+    expect(decodeResponse(encodeResponse(empty))).toEqual(empty);
+    const query = {
+      id: 3,
+      ok: true,
+      type: 'query',
+      result: { columns: [], rows: [], position: -1n },
+    };
+    expect(() => decodeResponse(encodeResponse(query as Response))).toThrow(/position/);
+  });
 });
 
 describe('malformed requests', () => {

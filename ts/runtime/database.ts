@@ -142,6 +142,15 @@ export interface StreamEvent {
   readonly data: Uint8Array;
 }
 
+/** What `Tenant.streamInfo` returns. */
+export interface StreamInfo {
+  readonly name: string;
+  readonly streamId: number;
+  /** The offset the next appended event gets (= the number of events). */
+  readonly nextOffset: bigint;
+  readonly createdAt: bigint;
+}
+
 function invalid(message: string): KimberliteError {
   return new KimberliteError(ErrorCode.InvalidArgument, message);
 }
@@ -656,6 +665,26 @@ export class Tenant {
       });
     }
     return events;
+  }
+
+  /**
+   * A stream's id, the offset its next event gets (= events appended) and its creation
+   * position, as of `options.at`; UNKNOWN_STREAM when there is none.
+   */
+  async streamInfo(stream: string, options: ReadOptions = {}): Promise<StreamInfo> {
+    const { tenant, at } = this.#readAt(options);
+    const def = streamByName(tenant, stream, at);
+    if (def === undefined) {
+      throw new KimberliteError(ErrorCode.UnknownStream, `Unknown stream: ${stream}`);
+    }
+    // The store as of `at`, not the kernel's counter: that one may count sequenced events
+    // that are not durable yet.
+    let nextOffset = 0n;
+    for (const { key } of this.#store().scan(def.id, { reverse: true }, at)) {
+      nextOffset = new DataView(key.buffer, key.byteOffset).getBigUint64(0) + 1n;
+      break;
+    }
+    return { name: def.name, streamId: def.id, nextOffset, createdAt: def.createdAt };
   }
 
   /** Live tables as of `options.at`. */

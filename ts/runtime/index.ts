@@ -13,6 +13,7 @@ export type {
   RowVersion,
   ScanOptions,
   StreamEvent,
+  StreamInfo,
   TableInfo,
   WriteOptions,
 } from './database.js';

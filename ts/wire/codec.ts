@@ -143,6 +143,12 @@ const position: Check<bigint> = (v, path) => {
   return b;
 };
 
+/** The newest durable position a server reports: -1 while the database is empty. */
+const headPosition: Check<bigint> = (v, path) => {
+  if (v === -1n || v === -1) return -1n;
+  return position(v, path);
+};
+
 const bytes: Check<Uint8Array> = (v, path) => {
   if (!(v instanceof Uint8Array)) throw protocolError(`${path} must be bytes, got ${describe(v)}`);
   return v;
@@ -330,7 +336,7 @@ const RESULT_SHAPES: Record<RequestType, Shape> = {
     serverVersion: str,
     protocolVersions: arr(int(0, 0xffff)),
     backends: arr(str),
-    position,
+    position: headPosition,
     uptimeMs: int(0, 2 ** 53 - 1),
     connections: int(0, 2 ** 53 - 1),
     auth: oneOf(['none', 'api_key', 'jwt'] as const),

@@ -216,6 +216,7 @@ export interface Results {
     readonly protocolVersions: readonly number[];
     /** `primitive: backend` lines, e.g. `sha256: native (openssl)`. */
     readonly backends: readonly string[];
+    /** The newest durable log position; -1 while the database is empty. */
     readonly position: bigint;
     readonly uptimeMs: number;
     readonly connections: number;
