@@ -1,8 +1,22 @@
 /**
  * Kimberlite's public API. Explicit named exports only: what is not listed here is internal.
  * The embedded database (`Kimberlite.open`), its types, and the foundation: ids, limits,
- * errors and the hot-path backends. The client arrives with its issue.
+ * errors and the hot-path backends; and the client (`Client`, the SDK for a Kimberlite server,
+ * with its error classes; all of its types are in `kimberlite/client`).
  */
+
+export type { ConnectOptions } from './client/index.js';
+export {
+  AuthenticationError,
+  Client,
+  ConnectionError,
+  KimberliteClientError,
+  LimitError,
+  PermissionError,
+  ProtocolError,
+  QueryError,
+  TimeoutError,
+} from './client/index.js';
 export type {
   AesGcm,
   AesGcmKey,
