@@ -24,6 +24,8 @@ export interface TenantStore {
   appliedOffset: bigint;
   /** Batches applied since the last checkpoint. */
   batchesSinceCheckpoint: number;
+  /** Record payload bytes applied since the last checkpoint. */
+  bytesSinceCheckpoint: number;
   /** Whether the last open found the store unusable and started it over. */
   readonly rebuilt: boolean;
 }
@@ -92,6 +94,7 @@ export function openTenantStore(options: TenantStoreOptions, tenant: number): Te
     store,
     appliedOffset: store.meta.appliedOffset,
     batchesSinceCheckpoint: 0,
+    bytesSinceCheckpoint: 0,
     rebuilt,
   };
 }

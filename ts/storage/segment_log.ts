@@ -102,6 +102,7 @@ class Log implements SegmentLog {
       name: options.name,
       segmentSizeBytes: sizes.segment,
       create: options.create,
+      ...(options.trusted === undefined ? {} : { trusted: options.trusted }),
     });
     this.segments = recovered.segments;
     this.checkpoints = recovered.checkpoints;

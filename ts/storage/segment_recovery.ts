@@ -4,13 +4,16 @@
  * log", "Recovery").
  *
  * Rules: the last segment is scanned and its CRCs and chain checked, seeded by the hash of the
- * previous segment's last record. Damage after the last good record with no CRC-valid record
- * after it is a torn tail: it is zeroed on disk (synced) and reported. Anything else (damage
+ * previous segment's last record. A clean tail is scanned in windows and checked only after the
+ * prefix the last storage checkpoint synced (segment_tail.ts); otherwise the segment is read
+ * whole and checked entirely, as follows. Damage after the last good record with no CRC-valid
+ * record after it is a torn tail: it is zeroed on disk (synced) and reported. Anything else (damage
  * in a sealed segment, a chain break, a bad record followed by good ones) is corruption: open
  * throws CORRUPTION naming the log, segment, byte position and offset, and changes nothing.
  *
  * Invariant on return: every segment's index matches its file, the last segment holds only
- * verified records followed by zeros, and `head` is the hash of the last record.
+ * records (verified after the checkpointed prefix) followed by zeros, and `head` is the hash
+ * of the last record.
  */
 
 import { CRYPTO, LIMITS } from '../types/index.js';
@@ -27,6 +30,7 @@ import {
 } from './segment_files.js';
 import type { SegmentFile } from './segment_io/index.js';
 import { firstNonZero, type SegmentScan, scanSegment, validRecordAfter } from './segment_scan.js';
+import { recoverCleanTail, type TrustedPrefix } from './segment_tail.js';
 import type { RecoveryReport, StorageBackends } from './types.js';
 
 const PAGE_BYTES = LIMITS.pageSizeBytes;
@@ -38,6 +42,8 @@ export interface LogConfig {
   readonly name: string;
   readonly segmentSizeBytes: number;
   readonly create: boolean;
+  /** The prefix the last storage checkpoint synced (segment_tail.ts): not re-verified. */
+  readonly trusted?: TrustedPrefix;
 }
 
 export interface OpenedSegment {
@@ -225,6 +231,9 @@ function recoverTail(
   last: { file: SegmentFile; first: bigint; seed: Uint8Array | undefined },
 ): Tail {
   const { file, first } = last;
+  // A clean tail is recovered in bounded memory, verified after the checkpointed prefix.
+  const fast = recoverCleanTail(backends, { ...last, trusted: config.trusted });
+  if (fast !== undefined) return { index: fast.index, head: fast.head, recovery: undefined };
   const bytes = readWrittenPrefix(backends.segmentIo, file);
   const scan = scanSegment(bytes, { fromBytes: 0, maxRecords: ALL_RECORDS, wholeSegment: true });
   const records = recordsOf(scan);

@@ -33,7 +33,7 @@ import { createGroupCommitter, type GroupCommitter } from './group_commit.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
 import { merkleRoot } from './merkle.js';
 import { RECORD_HEADER_BYTES, RecordFlag, RecordKind } from './record.js';
-import { openStorageLogs, type StorageLogs } from './storage_logs.js';
+import { openStorageLogs, type StorageLogs, trustedPrefixes } from './storage_logs.js';
 import { replayJournal } from './storage_recovery.js';
 import { verifyStorage } from './storage_verify.js';
 import type {
@@ -52,6 +52,11 @@ import type {
 
 /** Batches between storage checkpoints: bounds replay at open to this many journal entries. */
 export const CHECKPOINT_EVERY_BATCHES_DEFAULT = 64;
+/**
+ * Journal bytes between storage checkpoints: with few, large batches (1,000-row inserts) the
+ * batch count alone let open re-read and compare the whole journal against the partitions.
+ */
+export const CHECKPOINT_EVERY_BYTES_DEFAULT = 8 * 1024 * 1024;
 /** The header record's fixed size and per-tenant size, for batch limits. */
 const HEADER_RECORD_BYTES_MAX = RECORD_HEADER_BYTES + 64;
 const HEADER_TENANT_BYTES = 16;
@@ -133,6 +138,7 @@ class DataDirectory implements Storage {
   private readonly logs: StorageLogs;
   private readonly lock: DirectoryLock;
   private readonly checkpointEveryBatches: number;
+  private readonly checkpointEveryBytes: number;
   private readonly committer: GroupCommitter<Commit, CommitResult>;
   /** Invariant: one past the last batch's position in the journal and system partition. */
   private position: bigint;
@@ -140,6 +146,8 @@ class DataDirectory implements Storage {
   private timestampNs: bigint;
   private checkpointSequence: bigint;
   private batchesSinceCheckpoint = 0;
+  /** Journal bytes (records' headers and payloads) appended since the last checkpoint. */
+  private bytesSinceCheckpoint = 0;
   private closed = false;
 
   constructor(
@@ -153,6 +161,11 @@ class DataDirectory implements Storage {
       throw invalid(`checkpointEveryBatches must be a positive integer, got ${every}`);
     }
     this.checkpointEveryBatches = every;
+    const everyBytes = options.checkpointEveryBytes ?? CHECKPOINT_EVERY_BYTES_DEFAULT;
+    if (!Number.isSafeInteger(everyBytes) || everyBytes < 1) {
+      throw invalid(`checkpointEveryBytes must be a positive integer, got ${everyBytes}`);
+    }
+    this.checkpointEveryBytes = everyBytes;
     const { logs } = this;
     const truncated = [logs.journal, logs.system, ...logs.tenants.values()]
       .map((log) => log.recovery)
@@ -269,7 +282,13 @@ class DataDirectory implements Storage {
     this.position = position + 1n;
     this.timestampNs = timestampNs;
     this.batchesSinceCheckpoint += 1;
-    if (this.batchesSinceCheckpoint >= this.checkpointEveryBatches) this.writeCheckpoint();
+    for (const commit of commits) this.bytesSinceCheckpoint += commit.bytes;
+    if (
+      this.batchesSinceCheckpoint >= this.checkpointEveryBatches ||
+      this.bytesSinceCheckpoint >= this.checkpointEveryBytes
+    ) {
+      this.writeCheckpoint();
+    }
     return offsets.map((list) => ({ logPosition: position, offsets: list }));
   }
 
@@ -312,6 +331,7 @@ class DataDirectory implements Storage {
       },
     });
     this.batchesSinceCheckpoint = 0;
+    this.bytesSinceCheckpoint = 0;
   }
 
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport {
@@ -363,7 +383,7 @@ export async function openStorage(
   let logs: StorageLogs | undefined;
   try {
     const { checkpoint } = readCheckpoint(directory, { crc32c: backends.crc32c });
-    logs = openStorageLogs(backends, options);
+    logs = openStorageLogs(backends, options, trustedPrefixes(checkpoint));
     return new DataDirectory({ logs, lock, checkpoint }, options);
   } catch (error) {
     try {

@@ -11,6 +11,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assert, LIMITS } from '../types/index.js';
+import type { Checkpoint } from './checkpoint_file.js';
 import { syncDirectory } from './durable_io.js';
 import { RecordKind } from './record.js';
 import { openSegmentLog } from './segment_log.js';
@@ -61,19 +62,45 @@ function tenantIds(directory: string): number[] {
   return ids.sort((a, b) => a - b);
 }
 
-export function openStorageLogs(backends: StorageBackends, options: StorageOptions): StorageLogs {
+/** Where the last storage checkpoint left each log (by log name): see `SegmentLogOptions`. */
+export type TrustedPrefixes = ReadonlyMap<string, NonNullable<SegmentLogOptions['trusted']>>;
+
+/**
+ * The trusted prefixes a checkpoint gives: the journal to its next offset, the system and
+ * tenant partitions to theirs, with their chain heads.
+ */
+export function trustedPrefixes(checkpoint: Checkpoint | undefined): TrustedPrefixes {
+  const prefixes = new Map<string, NonNullable<SegmentLogOptions['trusted']>>();
+  if (checkpoint === undefined) return prefixes;
+  prefixes.set('journal', { offset: checkpoint.journalNextOffset });
+  prefixes.set('system', { offset: checkpoint.system.nextOffset, head: checkpoint.system.head });
+  for (const mark of checkpoint.tenants) {
+    prefixes.set(`tenant ${mark.tenant}`, { offset: mark.nextOffset, head: mark.head });
+  }
+  return prefixes;
+}
+
+export function openStorageLogs(
+  backends: StorageBackends,
+  options: StorageOptions,
+  trusted: TrustedPrefixes = new Map(),
+): StorageLogs {
   const { directory } = options;
-  const logOptions = (path: string, name: string, create: boolean): SegmentLogOptions => ({
-    directory: path,
-    name,
-    create,
-    ...(options.segmentSizeBytes === undefined
-      ? {}
-      : { segmentSizeBytes: options.segmentSizeBytes }),
-    ...(options.checkpointEveryRecords === undefined
-      ? {}
-      : { checkpointEveryRecords: options.checkpointEveryRecords }),
-  });
+  const logOptions = (path: string, name: string, create: boolean): SegmentLogOptions => {
+    const prefix = trusted.get(name);
+    return {
+      directory: path,
+      name,
+      create,
+      ...(prefix === undefined ? {} : { trusted: prefix }),
+      ...(options.segmentSizeBytes === undefined
+        ? {}
+        : { segmentSizeBytes: options.segmentSizeBytes }),
+      ...(options.checkpointEveryRecords === undefined
+        ? {}
+        : { checkpointEveryRecords: options.checkpointEveryRecords }),
+    };
+  };
   // Only the journal is synced per batch; partitions and the system partition are synced at
   // checkpoints, so they write through the page cache when a buffered backend is given (an
   // O_DIRECT write waits for the device even unsynced: three device round trips per batch).

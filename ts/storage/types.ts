@@ -115,6 +115,12 @@ export interface SegmentLogOptions {
   readonly checkpointEveryRecords?: number;
   /** Create the directory and first segment when missing. */
   readonly create: boolean;
+  /**
+   * Where the last storage checkpoint left this log: records below `offset` were synced then,
+   * `head` (when given) is the hash of the one before it. Open verifies CRC and chain from
+   * there on only (segment_tail.ts); `verify` still checks everything.
+   */
+  readonly trusted?: { readonly offset: bigint; readonly head?: Uint8Array };
 }
 
 /**
@@ -167,6 +173,11 @@ export interface StorageOptions {
   readonly checkpointEveryRecords?: number;
   /** Write a storage checkpoint (sync partitions, then CHECKPOINT) every this many batches. */
   readonly checkpointEveryBatches?: number;
+  /**
+   * Also write one once the journal entries since the last hold this many bytes (default
+   * 8 MiB): bounds what open replays into the partitions however large the batches are.
+   */
+  readonly checkpointEveryBytes?: number;
 }
 
 export interface Storage {
