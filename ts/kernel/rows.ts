@@ -235,12 +235,17 @@ function keyOrFailure(plan: TablePlan, row: RowImage, index?: IndexPlan): Uint8A
 
 /** A key as a latin1 string, for maps keyed by key bytes. */
 export function latin1(key: Uint8Array): string {
+  // One flat string per chunk (not a rope of one-character strings): the Map hashes it whole.
+  if (key.length <= LATIN1_CHUNK) return String.fromCharCode.apply(null, key as never);
   let text = '';
-  for (let index = 0; index < key.length; index++) {
-    text += String.fromCharCode(key[index] ?? 0);
+  for (let start = 0; start < key.length; start += LATIN1_CHUNK) {
+    text += String.fromCharCode.apply(null, key.subarray(start, start + LATIN1_CHUNK) as never);
   }
   return text;
 }
+
+/** Bytes per `String.fromCharCode` call (its arguments go on the stack). */
+const LATIN1_CHUNK = 4096;
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -270,14 +275,26 @@ class RowView {
 
   get(key: Uint8Array): Uint8Array | undefined {
     if (this.overlay !== undefined) {
-      const own = this.overlay.get(latin1(key));
+      const own = this.overlay.get(this.id(key));
       if (own !== undefined) return own ?? undefined;
     }
     return this.trusted ? undefined : this.context.rows.get(this.tenant, this.space, key);
   }
 
   set(key: Uint8Array, row: Uint8Array | null): void {
-    this.overlay?.set(latin1(key), row);
+    this.overlay?.set(this.id(key), row);
+  }
+
+  /** The last key's map string: a change usually gets, then sets, the same key object. */
+  private lastKey: Uint8Array | undefined;
+  private lastId = '';
+
+  private id(key: Uint8Array): string {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastId = latin1(key);
+    }
+    return this.lastId;
   }
 }
 

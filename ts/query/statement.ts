@@ -347,15 +347,17 @@ function prepareInsert(
       ? undefined
       : conflictOf(statement.onConflict, table, paramTypes);
   const returning = returningOf(statement.returning, table, undefined, paramTypes);
+  const fromTypes = source.columns.map((column) => column.type);
   return {
     kind: 'write',
     resolve(snapshot, ctx) {
+      const width = table.columns.length;
       const proposed = source.run(snapshot, ctx).map((row) => {
-        const image: SqlValue[] = table.columns.map(() => SQL_NULL);
-        targets.forEach((slot, i) => {
-          const from = (source.columns[i] as ResultColumn).type;
-          image[slot] = assign(table, slot, row[i] as SqlValue, from);
-        });
+        const image = new Array<SqlValue>(width).fill(SQL_NULL);
+        for (let i = 0; i < targets.length; i++) {
+          const slot = targets[i] as number;
+          image[slot] = assign(table, slot, row[i] as SqlValue, fromTypes[i] as SqlType);
+        }
         return image;
       });
       if (conflict === undefined) {

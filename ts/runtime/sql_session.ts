@@ -64,6 +64,8 @@ interface CachedPlan {
   readonly tables: readonly (readonly [string, TableSchema | undefined])[];
   /** A read's result columns as returned, and the type each value converts by. */
   readonly shape: ResultShape | undefined;
+  /** The parameter types it was planned for (the cache key holds only their hash). */
+  readonly paramTypes: readonly SqlType[];
 }
 
 interface ResultShape {
@@ -87,7 +89,13 @@ export class PlanCache {
   ): CachedPlan {
     let plans = this.#plans.get(parsed);
     const cached = plans?.get(key);
-    if (cached !== undefined && stillValid(cached, catalog)) return cached;
+    if (
+      cached !== undefined &&
+      sameTypes(cached.paramTypes, paramTypes) &&
+      stillValid(cached, catalog)
+    ) {
+      return cached;
+    }
     const tables: [string, TableSchema | undefined][] = [];
     let listed = false;
     const recording: Catalog = {
@@ -103,7 +111,7 @@ export class PlanCache {
     };
     const prepared = prepareStatement(parsed.statement, recording, paramTypes);
     const shape = prepared.kind === 'read' ? shapeOf(prepared.query.columns) : undefined;
-    const plan: CachedPlan = { prepared, tables, shape };
+    const plan: CachedPlan = { prepared, tables, shape, paramTypes };
     // A plan over the whole catalog (information_schema) is cheap to make and hard to check.
     if (listed) return plan;
     if (plans === undefined) {
@@ -126,24 +134,48 @@ function stillValid(plan: CachedPlan, catalog: Catalog): boolean {
   return true;
 }
 
-function typeOf(value: unknown): SqlType {
-  if (value === null || value === undefined) return { kind: 'unknown' };
-  if (typeof value === 'boolean') return { kind: 'boolean' };
-  if (typeof value === 'bigint') return { kind: 'bigint' };
-  if (typeof value === 'number')
-    return Number.isSafeInteger(value) ? { kind: 'bigint' } : { kind: 'double' };
-  if (typeof value === 'string') return { kind: 'unknown' };
-  if (value instanceof Date) return { kind: 'timestamp' };
-  if (value instanceof Uint8Array) return { kind: 'bytea' };
-  return { kind: 'json' };
+/** Parameter types, shared (a type is never mutated): no object per parameter. */
+const PARAM_TYPES: readonly SqlType[] = [
+  { kind: 'unknown' },
+  { kind: 'boolean' },
+  { kind: 'bigint' },
+  { kind: 'double' },
+  { kind: 'timestamp' },
+  { kind: 'bytea' },
+  { kind: 'json' },
+].map((type) => Object.freeze(type as SqlType));
+const UNKNOWN = 0;
+const BOOLEAN = 1;
+const BIGINT = 2;
+const DOUBLE = 3;
+const TIMESTAMP = 4;
+const BYTEA = 5;
+const JSON_TYPE = 6;
+
+/** The index in PARAM_TYPES of a parameter's type. */
+function typeCodeOf(value: unknown): number {
+  if (value === null || value === undefined) return UNKNOWN;
+  if (typeof value === 'boolean') return BOOLEAN;
+  if (typeof value === 'bigint') return BIGINT;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BIGINT : DOUBLE;
+  if (typeof value === 'string') return UNKNOWN;
+  if (value instanceof Date) return TIMESTAMP;
+  if (value instanceof Uint8Array) return BYTEA;
+  return JSON_TYPE;
+}
+
+/** Bound parameters: values, their types, and a hash of the types for the plan cache key. */
+interface BoundParams {
+  readonly values: SqlValue[];
+  readonly types: SqlType[];
+  /** `<count>:<FNV-1a of the type codes>`; a hit is confirmed by comparing the types. */
+  readonly key: string;
 }
 
 /** `$1..$n` as SQL values: numbers are BIGINT or DOUBLE PRECISION, strings untyped (they take
- * the type their context asks, as PostgreSQL's untyped parameters do), objects JSON. */
-function sqlParams(
-  params: readonly unknown[],
-  parsed: ParsedStatement,
-): { values: SqlValue[]; types: SqlType[] } {
+ * the type their context asks, as PostgreSQL's untyped parameters do), objects JSON. One pass,
+ * and the common kinds (integers, strings, NULL) without a label string or a call each. */
+function sqlParams(params: readonly unknown[], parsed: ParsedStatement): BoundParams {
   if (params.length !== parsed.paramCount) {
     throw new KimberliteError(
       ErrorCode.InvalidParameter,
@@ -151,18 +183,34 @@ function sqlParams(
         `${params.length} were passed`,
     );
   }
-  const types = params.map(typeOf);
-  const values = params.map((value, i): SqlValue => {
-    const type = types[i] as SqlType;
-    if (type.kind === 'unknown') {
-      return value === null || value === undefined
-        ? SQL_NULL
-        : { kind: 'text', value: value as string };
+  const count = params.length;
+  const values = new Array<SqlValue>(count);
+  const types = new Array<SqlType>(count);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < count; i++) {
+    const value = params[i];
+    const code = typeCodeOf(value);
+    const type = PARAM_TYPES[code] as SqlType;
+    types[i] = type;
+    hash = Math.imul(hash ^ code, 0x01000193);
+    if (code === UNKNOWN) {
+      values[i] =
+        value === null || value === undefined ? SQL_NULL : { kind: 'text', value: value as string };
+    } else if (code === BIGINT && typeof value === 'number') {
+      values[i] = { kind: 'integer', value: BigInt(value) }; // a safe integer (typeCodeOf)
+    } else if (code === JSON_TYPE) {
+      values[i] = { kind: 'json', value: canonicalJson(value) };
+    } else {
+      values[i] = toSqlValue(`$${i + 1}`, type as ColumnType, value);
     }
-    if (type.kind === 'json') return { kind: 'json', value: canonicalJson(value) };
-    return toSqlValue(`$${i + 1}`, type, value);
-  });
-  return { values, types };
+  }
+  return { values, types, key: `${count}:${hash >>> 0}` };
+}
+
+function sameTypes(a: readonly SqlType[], b: readonly SqlType[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]?.kind !== b[i]?.kind) return false;
+  return true;
 }
 
 function displayType(type: SqlType): ColumnType {
@@ -262,11 +310,9 @@ export class SqlSession {
     return this.#write(sql, parsed, params, options);
   }
 
-  /** The plan cache's key within a statement: tenant and parameter types. */
-  #key(types: readonly SqlType[]): string {
-    let key = String(this.#tenant);
-    for (const type of types) key += `|${type.kind}`;
-    return key;
+  /** The plan cache's key within a statement: tenant and parameter types (`sqlParams`). */
+  #key(typesKey: string): string {
+    return `${this.#tenant}:${typesKey}`;
   }
 
   #read(
@@ -274,12 +320,12 @@ export class SqlSession {
     params: readonly unknown[],
     at: bigint | number | undefined,
   ): QueryResult {
-    const { values, types } = sqlParams(params, parsed);
+    const { values, types, key } = sqlParams(params, parsed);
     const point = readPoint(this.#engine, this.#tenant, this.#askedPosition(parsed, at));
     const { tenant, store, at: position } = point;
     const reader = new StoreReader(store, position);
     const snapshot = new TenantSnapshot(tenant, reader, { position, newest: false });
-    const plan = this.#plans.prepare(this.#key(types), parsed, snapshot, types);
+    const plan = this.#plans.prepare(this.#key(key), parsed, snapshot, types);
     const { prepared, shape } = plan;
     if (prepared.kind !== 'read' || shape === undefined) {
       throw new Error(`a ${parsed.statement.kind} planned as a write`);
@@ -344,16 +390,17 @@ export class SqlSession {
     params: readonly unknown[],
     options: WriteOptions,
   ): Promise<ExecuteResult> {
-    const { values, types } = sqlParams(params, parsed);
+    const bound = sqlParams(params, parsed);
+    const { values, types } = bound;
     const ctx: EvalContext = { params: values, nowMicros: nowMicros() };
-    const key = this.#key(types);
+    const key = this.#key(bound.key);
     let resolved: ReturnType<Extract<PreparedStatement, { kind: 'write' }>['resolve']> | undefined;
     const written = await this.#engine.write((view): Command | undefined => {
       const tenant = view.kernel.tenants.get(this.#tenant);
       if (tenant === undefined) {
         throw new KimberliteError(ErrorCode.UnknownTenant, `Unknown tenant: ${this.#tenant}`);
       }
-      const snapshot = new TenantSnapshot(tenant, sequencedReader(view, this.#tenant), {
+      const snapshot = new TenantSnapshot(tenant, new SequencedReader(view, this.#tenant), {
         position: this.#engine.committedPosition,
         newest: true,
       });
@@ -399,11 +446,23 @@ class StoreReader implements SpaceReader {
   }
 }
 
-function sequencedReader(view: SequencedView, tenant: number): SpaceReader {
-  return {
-    get: (space, key) => view.rows.get(tenant, space, key),
-    scan: (space, range) => view.scan(tenant, space, range),
-  };
+/** Reads of one tenant in the sequenced state (a class: no closures made per write). */
+class SequencedReader implements SpaceReader {
+  readonly #view: SequencedView;
+  readonly #tenant: number;
+
+  constructor(view: SequencedView, tenant: number) {
+    this.#view = view;
+    this.#tenant = tenant;
+  }
+
+  get(space: number, key: Uint8Array): Uint8Array | undefined {
+    return this.#view.rows.get(this.#tenant, space, key);
+  }
+
+  scan(space: number, range: KeyRange) {
+    return this.#view.scan(this.#tenant, space, range);
+  }
 }
 
 function nowMicros(): bigint {

@@ -216,3 +216,17 @@ describe('assignValue', () => {
     expect(assignValue(NULL, { kind: 'unknown' }, DATE, 'd')).toEqual(NULL);
   });
 });
+
+describe('assignValue of values that need no conversion', () => {
+  it('gives integers and text back as they are, after the column checks', () => {
+    const seven = int(7);
+    expect(assignValue(seven, BIGINT, INTEGER, 'n')).toBe(seven);
+    expect(assignValue(seven, { kind: 'unknown' }, SMALLINT, 'n')).toEqual(int(7));
+    const name = txt('Ada');
+    expect(assignValue(name, TEXT, varchar(5), 'name')).toBe(name);
+    expect(assignValue(name, { kind: 'unknown' }, TEXT, 'name')).toBe(name);
+    expect(() => assignValue(int(2n ** 40n), BIGINT, INTEGER, 'n')).toThrow(
+      fails('NUMERIC_OVERFLOW', 'integer out of range in column n'),
+    );
+  });
+});

@@ -364,6 +364,9 @@ function checkVarchar(value: SqlValue, to: ColumnType, column: string): SqlValue
   );
 }
 
+/** Column types an integer value assigns to without a conversion. */
+const INTEGER_KINDS: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
+
 /**
  * `value` (of static type `from`) stored into a column of type `to`: the implicit conversions
  * PostgreSQL allows on assignment (numbers among themselves, date and timestamp, anything to
@@ -389,6 +392,19 @@ export function assignValue(
     );
   }
   if (value.kind === 'null') return SQL_NULL;
+  // The common cases, as castValue would convert them but without a new value per row: an
+  // integer into an integer column (range checked), text into a text or varchar column.
+  if (value.kind === 'integer' && INTEGER_KINDS.has(to.kind)) {
+    try {
+      checkIntegerRange(value.value, to.kind as IntegerType['kind']);
+    } catch (error) {
+      throw withColumn(error, column);
+    }
+    return value;
+  }
+  if (value.kind === 'text' && (to.kind === 'text' || to.kind === 'varchar')) {
+    return checkVarchar(value, to, column);
+  }
   // varchar(n) is checked below, not truncated as an explicit cast would.
   const target = to.kind === 'varchar' ? ({ kind: 'text' } as const) : to;
   let converted: SqlValue;

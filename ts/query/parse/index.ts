@@ -9,6 +9,7 @@
 
 import { LIMITS } from '../../types/index.js';
 import type { ParsedStatement, Statement } from '../ast.js';
+import { type BulkValues, bulkValues, withBulkRows } from './bulk_values.js';
 import { Context } from './context.js';
 import { notSupported, parseTree } from './node.js';
 import { type Prelexed, prelex } from './prelex.js';
@@ -46,11 +47,44 @@ export function parseStatement(sql: string): ParsedStatement {
 
 function parseUncached(sql: string): ParsedStatement {
   const prelexed = prelex(sql);
+  const bulk = bulkValues(sql);
+  if (bulk !== undefined) {
+    const statement = bulkStatement(prelexed, bulk);
+    if (statement !== undefined) {
+      return { statement, timeTravel: prelexed.timeTravel, paramCount: prelexed.paramCount };
+    }
+  }
   return {
     statement: statementOf(prelexed),
     timeTravel: prelexed.timeTravel,
     paramCount: prelexed.paramCount,
   };
+}
+
+/**
+ * A bulk parameter INSERT parsed from its first row (bulk_values.ts); undefined when the
+ * shortcut does not apply. The whole text was pre-lexed (limits, parameter count).
+ */
+function bulkStatement(prelexed: Prelexed, bulk: BulkValues): Statement | undefined {
+  if (prelexed.special !== undefined || prelexed.explain || prelexed.timeTravel !== undefined) {
+    return undefined;
+  }
+  let reduced: Prelexed;
+  try {
+    reduced = prelex(bulk.reduced);
+  } catch {
+    return undefined;
+  }
+  if (reduced.special !== undefined || reduced.explain || reduced.timeTravel !== undefined) {
+    return undefined;
+  }
+  let statement: Statement;
+  try {
+    statement = statementOf(reduced);
+  } catch {
+    return undefined; // the full parse reports the error, at its place in the whole text
+  }
+  return withBulkRows(statement, bulk);
 }
 
 function statementOf(prelexed: Prelexed): Statement {
