@@ -25,8 +25,11 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function fake(handler: Parameters<typeof startFake>[0]): Promise<FakeServer> {
-  const s = await startFake(handler);
+async function fake(
+  handler: Parameters<typeof startFake>[0],
+  hello?: Parameters<typeof startFake>[1],
+): Promise<FakeServer> {
+  const s = await startFake(handler, hello);
   servers.push(s);
   return s;
 }
@@ -186,6 +189,55 @@ describe('client against a fake server', () => {
     expect(r.position).toBe(5n);
     await vi.waitFor(() => expect(s.connections).toBe(4));
     await Promise.all([1, 2, 3].map(() => db.query('SELECT 1')));
+  });
+
+  it('keeps at most maxInFlight requests on the wire; the rest wait their turn', async () => {
+    const held: { r: Request; c: Parameters<Parameters<typeof startFake>[0]>[1] }[] = [];
+    const s = await fake((r, c) => held.push({ r, c }), { maxInFlight: 2 });
+    const db = await connect(s, { retries: 0 });
+    const calls = ['a', 'b', 'c', 'd', 'e'].map((sql) => db.query(sql));
+    // A waiting request times out without ever being sent.
+    const late = await db.query('late', [], { timeoutMs: 30 }).catch((x: unknown) => x);
+    expect(late).toBeInstanceOf(TimeoutError);
+    expect(held.map((h) => h.r.type === 'query' && h.r.sql)).toEqual(['a', 'b']);
+    const answer = (n: number) => {
+      for (const { r, c } of held.splice(0, n)) {
+        if (r.type === 'query') c.ok(r, { ...QUERY_RESULT, rows: [[r.sql]] });
+      }
+    };
+    answer(1);
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    answer(2);
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    answer(2);
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.rows[0]?.[0])).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(
+      s.requests.filter((r) => r.type === 'query').map((r) => r.type === 'query' && r.sql),
+    ).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // close waits for requests still waiting for a slot.
+    const more = ['f', 'g', 'h'].map((sql) => db.query(sql));
+    const closing = db.close();
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    answer(2);
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    answer(1);
+    await closing;
+    expect((await Promise.all(more)).map((r) => r.rows[0]?.[0])).toEqual(['f', 'g', 'h']);
+  });
+
+  it('refuses values the wire cannot carry and bad options as INVALID_ARGUMENT', async () => {
+    const s = await fake((r, c) => c.ok(r, QUERY_RESULT));
+    const db = await connect(s);
+    const e = await db.query('SELECT $1', [2n ** 70n]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(KimberliteClientError);
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
+    expect(s.requests.filter((r) => r.type === 'query')).toHaveLength(0);
+    expect((await db.query('SELECT 1')).position).toBe(5n);
+    for (const tenantId of [0, 1.5, -1, 2 ** 32]) {
+      const bad = await Client.connect({ address: s.address, tenantId }).catch((x: unknown) => x);
+      expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
   });
 
   it('converts bigint/number positions and strings for streams', async () => {

@@ -34,8 +34,11 @@ export const HELLO = {
 
 let crcPromise: Promise<Crc32c> | undefined;
 
-/** Starts a fake server on a free loopback port; handshakes are answered unless handled. */
-export async function startFake(handler: Handler): Promise<FakeServer> {
+/** Starts a fake server on a free loopback port; handshakes are answered with `hello`. */
+export async function startFake(
+  handler: Handler,
+  hello: Partial<typeof HELLO> = {},
+): Promise<FakeServer> {
   crcPromise ??= loadCrypto({ choice: 'ts' }).then((c) => c.crc32c);
   const crc = await crcPromise;
   const requests: Request[] = [];
@@ -59,7 +62,7 @@ export async function startFake(handler: Handler): Promise<FakeServer> {
       for (const payload of decoder.push(new Uint8Array(chunk))) {
         const request = decodeRequest(payload);
         requests.push(request);
-        if (request.type === 'handshake') conn.ok(request, HELLO);
+        if (request.type === 'handshake') conn.ok(request, { ...HELLO, ...hello });
         else handler(request, conn);
       }
     });

@@ -7,16 +7,28 @@ import * as tls from 'node:tls';
 import type { Crc32c } from '../crypto/index.js';
 import { ErrorCode } from '../types/index.js';
 import type { Credentials, Request, Response, Results } from '../wire/index.js';
-import { decodeResponse, FrameDecoder, PROTOCOL_VERSIONS, requestFrame } from '../wire/index.js';
+import {
+  decodeResponse,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  PROTOCOL_VERSIONS,
+  requestFrame,
+} from '../wire/index.js';
 import {
   ConnectionError,
   errorFor,
-  type KimberliteClientError,
+  KimberliteClientError,
+  LimitError,
   ProtocolError,
   TimeoutError,
 } from './errors.js';
 
-/** Socket options of a TLS connection (PEM text or bytes). */
+/**
+ * Socket options of a TLS connection (PEM text or bytes).
+ *
+ * @example
+ * const tls: TlsOptions = { ca: readFileSync('ca.pem', 'utf8'), servername: 'db.internal' };
+ */
 export interface TlsOptions {
   readonly ca?: string | Uint8Array;
   readonly cert?: string | Uint8Array;
@@ -42,6 +54,11 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+interface Waiter {
+  start(): void;
+  fail(e: KimberliteClientError): void;
+}
+
 /** Distributes Omit over the request union. */
 export type RequestBody = Request extends infer R
   ? R extends Request
@@ -51,6 +68,10 @@ export type RequestBody = Request extends infer R
 
 export class Connection {
   private readonly pending = new Map<number, Pending>();
+  /** Requests waiting for a slot (the server's maxInFlight), oldest first. */
+  private readonly waiting: Waiter[] = [];
+  /** `close` calls waiting for the last reply. */
+  private readonly idleWaiters: (() => void)[] = [];
   private nextId = 1;
   private closedError: KimberliteClientError | undefined;
   private readonly decoder: FrameDecoder;
@@ -63,8 +84,17 @@ export class Connection {
   ) {
     this.decoder = new FrameDecoder({ crc32c: crc });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (e) => this.fail(connectionLost(e.message)));
-    socket.on('close', () => this.fail(connectionLost('the server closed the connection')));
+    socket.on('error', (e) => this.fail(socketError(e)));
+    socket.on('close', () =>
+      this.fail(
+        connectionLost(
+          this.hello === undefined
+            ? 'the server closed the connection before answering the handshake (a TLS server ' +
+                'reached without the tls option, or not a Kimberlite server?)'
+            : 'the server closed the connection',
+        ),
+      ),
+    );
   }
 
   /** Opens a socket and performs the handshake. */
@@ -73,7 +103,22 @@ export class Connection {
       const onError = (e: Error) => {
         clearTimeout(timer);
         s.destroy();
-        reject(connectionLost(`cannot connect to ${o.host}:${o.port}: ${e.message}`));
+        const where = `${o.host}:${o.port}`;
+        if (o.tls && isCertificateError(e)) {
+          // Retrying cannot help: the client's trust settings must change.
+          reject(
+            new ConnectionError(
+              ErrorCode.ConnectionClosed,
+              `cannot connect to ${where}: the server's TLS certificate is not trusted ` +
+                `(${e.message}); pass tls.ca with the CA that signed it (or the certificate ` +
+                'itself when self-signed) and tls.servername when it names a host',
+              false,
+              { cause: e },
+            ),
+          );
+          return;
+        }
+        reject(connectionLost(`cannot connect to ${where}: ${e.message}`));
       };
       const ready = () => {
         clearTimeout(timer);
@@ -131,26 +176,50 @@ export class Connection {
     return this.closedError === undefined;
   }
 
+  /** Requests sent and not yet answered, plus those waiting for a slot. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.waiting.length;
   }
 
-  /** Sends one request; resolves with its result or rejects with a typed error. */
+  /**
+   * Sends one request; resolves with its result or rejects with a typed error. At most the
+   * server's `maxInFlight` requests are on the wire at once; more wait here, in order, for a
+   * reply to free a slot (the timeout counts from the call, waiting included).
+   */
   send(body: RequestBody, timeoutMs: number): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
-    const id = this.allocateId();
-    const request = { ...body, id } as Request;
-    let frame: Uint8Array;
-    try {
-      frame = requestFrame(request, this.crc);
-    } catch (e) {
-      return Promise.reject(e);
-    }
     return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, timer: undefined };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let id: number | undefined;
+      const waiter: Waiter = {
+        start: () => {
+          id = this.allocateId();
+          let frame: Uint8Array;
+          try {
+            frame = requestFrame({ ...body, id } as Request, this.crc);
+            this.checkSize(body.type, frame.byteLength - FRAME_HEADER_BYTES);
+          } catch (e) {
+            if (timer) clearTimeout(timer);
+            reject(asClientError(e));
+            this.settled();
+            return;
+          }
+          this.pending.set(id, { resolve, reject, timer });
+          this.socket.write(frame);
+        },
+        fail: (e) => {
+          if (timer) clearTimeout(timer);
+          reject(e);
+        },
+      };
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        p.timer = setTimeout(() => {
-          this.pending.delete(id);
+        timer = setTimeout(() => {
+          if (id === undefined) {
+            const i = this.waiting.indexOf(waiter);
+            if (i >= 0) this.waiting.splice(i, 1);
+          } else {
+            this.pending.delete(id);
+          }
           reject(
             new TimeoutError(
               ErrorCode.Timeout,
@@ -159,10 +228,11 @@ export class Connection {
               true,
             ),
           );
+          this.settled();
         }, timeoutMs);
       }
-      this.pending.set(id, p);
-      this.socket.write(frame);
+      if (this.hasSlot()) waiter.start();
+      else this.waiting.push(waiter);
     });
   }
 
@@ -172,24 +242,43 @@ export class Connection {
     this.socket.destroy();
   }
 
-  /** Waits for in-flight requests, then closes. */
+  /** Waits for in-flight (and waiting) requests, then closes. */
   async close(): Promise<void> {
-    const waits = [...this.pending.values()].map(
-      (p) =>
-        new Promise<void>((r) => {
-          const { resolve, reject } = p;
-          p.resolve = (v) => {
-            resolve(v);
-            r();
-          };
-          p.reject = (e) => {
-            reject(e);
-            r();
-          };
-        }),
-    );
-    await Promise.all(waits);
+    if (this.alive && this.inFlight > 0) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
     this.destroy();
+  }
+
+  /**
+   * A request over the server's frame limit would make the server close the connection (and
+   * fail every request on it): refuse it here, alone.
+   */
+  private checkSize(type: string, payloadBytes: number): void {
+    const max = this.hello?.maxFrameBytes;
+    if (max !== undefined && payloadBytes > max) {
+      throw new LimitError(
+        ErrorCode.LimitExceeded,
+        `the ${type} request is ${payloadBytes} bytes encoded; the server takes at most ` +
+          `${max} (its maxFrameBytes): send less per request (split the rows or events)`,
+        false,
+      );
+    }
+  }
+
+  private hasSlot(): boolean {
+    const max = this.hello?.maxInFlight;
+    return max === undefined || max < 1 || this.pending.size < max;
+  }
+
+  /** A request left the wire: start waiting ones, tell `close` when nothing is left. */
+  private settled(): void {
+    while (this.waiting.length > 0 && this.hasSlot() && !this.closedError) {
+      (this.waiting.shift() as Waiter).start();
+    }
+    if (this.inFlight === 0) {
+      for (const r of this.idleWaiters.splice(0)) r();
+    }
   }
 
   private allocateId(): number {
@@ -234,6 +323,7 @@ export class Connection {
       if (response.ok) p.resolve(response.result);
       else p.reject(errorFor(response.error));
     }
+    this.settled();
   }
 
   private fail(error: KimberliteClientError): void {
@@ -244,11 +334,46 @@ export class Connection {
       if (p.timer) clearTimeout(p.timer);
       p.reject(error);
     }
+    for (const w of this.waiting.splice(0)) w.fail(error);
+    for (const r of this.idleWaiters.splice(0)) r();
   }
 }
 
 function connectionLost(message: string): ConnectionError {
   return new ConnectionError(ErrorCode.ConnectionClosed, message, true);
+}
+
+/** A request that cannot be encoded (a value msgpack cannot carry): the caller's mistake. */
+function asClientError(e: unknown): KimberliteClientError {
+  if (e instanceof KimberliteClientError) return e;
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return errorFor({
+    code: typeof code === 'string' ? (code as ErrorCode) : ErrorCode.InvalidArgument,
+    message,
+    retryable: false,
+  });
+}
+
+/** A socket error after connecting; a refused client certificate is not worth retrying. */
+function socketError(e: Error): ConnectionError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  if (/^ERR_SSL_.*ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA)/.test(code)) {
+    return new ConnectionError(
+      ErrorCode.ConnectionClosed,
+      `the server refused the TLS client certificate (${code}): pass tls.cert and tls.key ` +
+        'with a certificate signed by the CA the server trusts (its tls.caFile)',
+      false,
+      { cause: e },
+    );
+  }
+  return connectionLost(e.message);
+}
+
+/** Node's certificate verification failures (self-signed, unknown CA, wrong name, expired). */
+function isCertificateError(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/.test(code);
 }
 
 function toPem(v: string | Uint8Array): string | Buffer {

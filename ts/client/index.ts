@@ -270,6 +270,17 @@ export class Client {
     }
     parseAddress(options.address);
     credentialsFor(options.token);
+    const tenant = options.tenantId;
+    if (
+      tenant !== undefined &&
+      !(Number.isInteger(tenant) && tenant >= 1 && tenant <= 0xffffffff)
+    ) {
+      throw new KimberliteClientError(
+        ErrorCode.InvalidArgument,
+        `tenantId must be an integer from 1 to ${0xffffffff}, got ${tenant}`,
+        false,
+      );
+    }
     const crc = await crc32c();
     const first: Connection[] = [];
     try {
