@@ -1,9 +1,9 @@
 /**
  * What an open reads and checks is bounded (segment_tail.ts, storage.ts): storage checkpoints
  * by journal bytes as well as batches; the last segment is recovered in windows, not whole;
- * CRC and chain are checked at open only after the prefix the last checkpoint synced, whose
- * damage `verify` (and a read) still finds; damage after it still fails the open, and a torn
- * tail after it is still truncated.
+ * every CRC is checked at open, the chain only after the prefix the last checkpoint synced.
+ * A bad CRC inside that prefix refuses the open with its location (never truncated as a torn
+ * tail); damage after it still fails the open, and a torn tail after it is still truncated.
  *
  * A crash is simulated in-process as in storage.test.ts: the storage is abandoned, its LOCK
  * removed.
@@ -106,15 +106,32 @@ function recordsOf(bytes: Uint8Array): ScannedRecord[] {
   return out;
 }
 
-/** Flips a payload byte of the event record at `offset` of a tenant's partition. */
-function damageTenantRecord(tenant: number, offset: bigint): void {
-  const file = segmentFile(join(directory, 'tenants', String(tenant)));
+/** Flips a payload byte of the record at `offset` of a segment file; returns its start. */
+function damageRecord(file: string, offset: bigint): number {
   const bytes = new Uint8Array(readFileSync(file));
   const target = recordsOf(bytes).find((r) => r.offset === offset);
   if (target === undefined) throw new Error(`no record at offset ${offset}`);
   const at = target.start + RECORD_HEADER_BYTES + 3;
   bytes[at] = (bytes[at] ?? 0) ^ 0x40;
   writeFileSync(file, bytes);
+  return target.start;
+}
+
+/** Flips a payload byte of the record at `offset` of a tenant's partition; returns its start. */
+function damageTenantRecord(tenant: number, offset: bigint): number {
+  return damageRecord(segmentFile(join(directory, 'tenants', String(tenant))), offset);
+}
+
+/** The open's rejection: a CORRUPTION error whose message names all of `parts`. */
+async function corruptionOf(open: Promise<unknown>): Promise<string> {
+  const error = await open.then(
+    () => {
+      throw new Error('the open succeeded over damage');
+    },
+    (caught: unknown) => caught as { code?: unknown; message: string },
+  );
+  expect(error.code).toBe(ErrorCode.Corruption);
+  return error.message;
 }
 
 describe('storage checkpoints by bytes', () => {
@@ -139,24 +156,34 @@ describe('storage checkpoints by bytes', () => {
 });
 
 describe('open checks only after the checkpointed prefix', () => {
-  it('opens over damage in the trusted prefix: verify and verified reads find it', async () => {
+  it('refuses to open over a bad CRC in the checkpointed prefix, naming where', async () => {
     const storage = await openStorage(backends, options());
     await fill(storage, 0, 10);
     await storage.close();
-    damageTenantRecord(2, 4n);
-    const again = await openStorage(backends, options());
-    const report = again.verify();
-    expect(report.ok).toBe(false);
-    if (!report.ok) {
-      expect(report.location.log).toBe('tenant 2');
-      expect(report.location.offset).toBe(4n);
-    }
-    const verified = { maxRecords: 100, maxBytes: 1 << 20, verified: true };
-    expect(() => again.read(2, 0n, verified)).toThrow(
-      expect.objectContaining({ code: ErrorCode.Corruption }),
-    );
-    expect(again.read(1, 0n, verified).length).toBeGreaterThan(9);
-    await again.close();
+    const file = segmentFile(join(directory, 'tenants', '2'));
+    const start = damageTenantRecord(2, 4n);
+    const damaged = readFileSync(file);
+    const message = await corruptionOf(openStorage(backends, options()));
+    expect(message).toContain(`log tenant 2: segment ${file}, byte ${start}, offset 4:`);
+    expect(message).toMatch(/CRC-32C mismatch/);
+    // Nothing was changed: the damage is left for verify and a restore.
+    expect(readFileSync(file).equals(damaged)).toBe(true);
+  });
+
+  it('refuses, not truncates, a bad CRC in the last checkpointed record', async () => {
+    const storage = await openStorage(backends, options());
+    await fill(storage, 0, 6);
+    await storage.close();
+    const file = segmentFile(join(directory, 'tenants', '1'));
+    const last = recordsOf(new Uint8Array(readFileSync(file))).at(-1);
+    if (last === undefined) throw new Error('no record');
+    // With nothing after it, the full path alone would take this for a torn tail.
+    const start = damageRecord(file, last.offset);
+    const damaged = readFileSync(file);
+    const message = await corruptionOf(openStorage(backends, options()));
+    const where = `log tenant 1: segment ${file}, byte ${start}, offset ${last.offset}:`;
+    expect(message).toContain(where);
+    expect(readFileSync(file).equals(damaged)).toBe(true);
   });
 
   it('refuses to open over damage after the checkpointed prefix', async () => {
@@ -237,5 +264,72 @@ describe('the last segment in windows', () => {
     expect(events.map((r) => r.payload[0])).toEqual([65, 66, 67, 68, 69].slice(0, events.length));
     expect(reader.verify().ok).toBe(true);
     reader.close();
+  });
+
+  it('finds junk after the data when the window reaches the end of the file', () => {
+    const log = join(root, 'log');
+    const open = () =>
+      openSegmentLog(backends, {
+        directory: log,
+        name: 'small',
+        create: true,
+        segmentSizeBytes: 8192,
+      });
+    const writer = open();
+    const event = { kind: RecordKind.Event, flags: 0, tenant: 1, stream: 1 } as const;
+    const payload = new Uint8Array(500).fill(7);
+    writer.append([{ ...event, logPosition: 0n, timestampNs: T0, payload }], { sync: true });
+    const count = writer.nextOffset;
+    writer.close();
+    const file = segmentFile(log);
+    const bytes = new Uint8Array(readFileSync(file));
+    // Past the first page (the data's): a torn multi-page write's remains, not a record.
+    bytes.fill(0xee, PAGE + 100, PAGE + 400);
+    writeFileSync(file, bytes);
+    const reader = open();
+    expect(reader.recovery?.reason).toMatch(/junk|non-zero/);
+    expect(reader.nextOffset).toBe(count);
+    expect(new Uint8Array(readFileSync(file)).subarray(PAGE).every((b) => b === 0)).toBe(true);
+    reader.close();
+  });
+
+  it('CRC-checks a checkpointed prefix across windows, naming the damaged record', () => {
+    const log = join(root, 'log');
+    const open = (trusted?: { offset: bigint; head: Uint8Array }) =>
+      openSegmentLog(backends, {
+        directory: log,
+        name: 'big',
+        create: true,
+        segmentSizeBytes: 64 * 1024 * 1024,
+        ...(trusted === undefined ? {} : { trusted }),
+      });
+    const writer = open();
+    // 20 MiB in records of 300,001 bytes: record 60 lies in the second 16 MiB window.
+    for (let i = 0; i < 70; i++) {
+      const payload = new Uint8Array(300_001).fill(i);
+      const event = { kind: RecordKind.Event, flags: 0, tenant: 1, stream: 1 } as const;
+      writer.append([{ ...event, logPosition: BigInt(i), timestampNs: T0, payload }], {
+        sync: i % 3 === 0,
+      });
+    }
+    const trusted = { offset: writer.nextOffset, head: writer.head };
+    writer.close();
+    // The fast path over a clean prefix: same records and head.
+    const clean = open(trusted);
+    expect(clean.recovery).toBeUndefined();
+    expect(clean.nextOffset).toBe(trusted.offset);
+    expect(clean.head).toEqual(trusted.head);
+    clean.close();
+    const file = segmentFile(log);
+    const start = damageRecord(file, 60n);
+    expect(start).toBeGreaterThan(16 * 1024 * 1024);
+    const damaged = readFileSync(file);
+    expect(() => open(trusted)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.Corruption,
+        message: expect.stringContaining(`log big: segment ${file}, byte ${start}, offset 60:`),
+      }),
+    );
+    expect(readFileSync(file).equals(damaged)).toBe(true);
   });
 });

@@ -4,16 +4,18 @@
  * log", "Recovery").
  *
  * Rules: the last segment is scanned and its CRCs and chain checked, seeded by the hash of the
- * previous segment's last record. A clean tail is scanned in windows and checked only after the
- * prefix the last storage checkpoint synced (segment_tail.ts); otherwise the segment is read
- * whole and checked entirely, as follows. Damage after the last good record with no CRC-valid
- * record after it is a torn tail: it is zeroed on disk (synced) and reported. Anything else (damage
- * in a sealed segment, a chain break, a bad record followed by good ones) is corruption: open
- * throws CORRUPTION naming the log, segment, byte position and offset, and changes nothing.
+ * previous segment's last record. A clean tail is scanned in windows (segment_tail.ts): every
+ * CRC is checked, the chain only after the prefix the last storage checkpoint synced, and a CRC
+ * mismatch inside that prefix is corruption (open throws, as below); otherwise the segment is
+ * read whole and checked entirely, as follows. Damage after the last good record with no
+ * CRC-valid record after it is a torn tail: it is zeroed on disk (synced) and reported. Anything
+ * else (damage in a sealed segment, a chain break, a bad record followed by good ones) is
+ * corruption: open throws CORRUPTION naming the log, segment, byte position and offset, and
+ * changes nothing.
  *
  * Invariant on return: every segment's index matches its file, the last segment holds only
- * records (verified after the checkpointed prefix) followed by zeros, and `head` is the hash
- * of the last record.
+ * CRC-valid records (chain-checked from the checkpointed record on) followed by zeros, and
+ * `head` is the hash of the last record.
  */
 
 import { CRYPTO, LIMITS } from '../types/index.js';
@@ -42,7 +44,7 @@ export interface LogConfig {
   readonly name: string;
   readonly segmentSizeBytes: number;
   readonly create: boolean;
-  /** The prefix the last storage checkpoint synced (segment_tail.ts): not re-verified. */
+  /** The prefix the last storage checkpoint synced (segment_tail.ts): its chain not rechecked. */
   readonly trusted?: TrustedPrefix;
 }
 
@@ -231,8 +233,9 @@ function recoverTail(
   last: { file: SegmentFile; first: bigint; seed: Uint8Array | undefined },
 ): Tail {
   const { file, first } = last;
-  // A clean tail is recovered in bounded memory, verified after the checkpointed prefix.
-  const fast = recoverCleanTail(backends, { ...last, trusted: config.trusted });
+  // A clean tail is recovered in bounded memory: CRCs all checked, the chain after the
+  // checkpointed prefix; a bad CRC inside that prefix throws CORRUPTION from there.
+  const fast = recoverCleanTail(backends, { ...last, name: config.name, trusted: config.trusted });
   if (fast !== undefined) return { index: fast.index, head: fast.head, recovery: undefined };
   const bytes = readWrittenPrefix(backends.segmentIo, file);
   const scan = scanSegment(bytes, { fromBytes: 0, maxRecords: ALL_RECORDS, wholeSegment: true });

@@ -117,8 +117,8 @@ export interface SegmentLogOptions {
   readonly create: boolean;
   /**
    * Where the last storage checkpoint left this log: records below `offset` were synced then,
-   * `head` (when given) is the hash of the one before it. Open verifies CRC and chain from
-   * there on only (segment_tail.ts); `verify` still checks everything.
+   * `head` (when given) is the hash of the one before it. Open checks every CRC but the chain
+   * from there on only (segment_tail.ts); `verify` still checks everything.
    */
   readonly trusted?: { readonly offset: bigint; readonly head?: Uint8Array };
 }
