@@ -116,7 +116,10 @@ class BenchConnection {
 
 async function startChild(directory: string): Promise<{ child: ChildProcess; port: number }> {
   const script = fileURLToPath(new URL('./server_child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, directory], {
+  // KIMBERLITE_BENCH_SERVER_PROF=<dir>: the server child writes a CPU profile there (--cpu-prof).
+  const profileDir = process.env.KIMBERLITE_BENCH_SERVER_PROF;
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, directory], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });

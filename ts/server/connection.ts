@@ -306,20 +306,24 @@ export class Connection {
       );
       this.#host.requestFinished();
     };
-    let running: Promise<Response>;
-    try {
-      running = handle(context, request).then(
-        ({ type, result }) => ({ id: request.id, ok: true, type, result }) as Response,
-      );
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    running.then(finish, (error: unknown) => {
+    const failed = (error: unknown): void => {
       if (!(error instanceof KimberliteError)) {
         this.#host.log(`internal error in ${request.type} (${this.#label}): ${String(error)}`);
       }
       finish(errorResponse(request.id, error));
-    });
+    };
+    // One promise reaction per request (this is the hot path): no intermediate mapping step.
+    let running: ReturnType<typeof handle>;
+    try {
+      running = handle(context, request);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    running.then(
+      ({ type, result }) => finish({ id: request.id, ok: true, type, result } as Response),
+      failed,
+    );
   }
 
   #count(type: string, code: string): void {

@@ -36,9 +36,23 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * The keys from the root to the value being sanitized. Paths are only needed in error
+ * messages, so they are built from this trail when one is thrown, not for every value.
+ */
+const trail: (string | number)[] = [];
+let trailRoot = '';
+
+function trailPath(): string {
+  let path = trailRoot;
+  for (const key of trail) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  return path;
+}
+
 /** Rebuilds a decoded tree from plain values only; refuses anything else. */
-function sanitize(value: unknown, path: string, depth: number): unknown {
-  if (depth > DEPTH_MAX) throw protocolError(`${path} nests deeper than ${DEPTH_MAX} levels`);
+function sanitize(value: unknown, depth: number): unknown {
+  if (depth > DEPTH_MAX)
+    throw protocolError(`${trailPath()} nests deeper than ${DEPTH_MAX} levels`);
   if (value === null || value === undefined) return value;
   switch (typeof value) {
     case 'boolean':
@@ -49,7 +63,7 @@ function sanitize(value: unknown, path: string, depth: number): unknown {
     case 'object':
       break;
     default:
-      throw protocolError(`${path} has an unsupported value of type ${typeof value}`);
+      throw protocolError(`${trailPath()} has an unsupported value of type ${typeof value}`);
   }
   if (value instanceof Uint8Array) {
     return value.constructor === Uint8Array
@@ -57,20 +71,31 @@ function sanitize(value: unknown, path: string, depth: number): unknown {
       : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw protocolError(`${path} is an invalid timestamp`);
+    if (Number.isNaN(value.getTime()))
+      throw protocolError(`${trailPath()} is an invalid timestamp`);
     return value;
   }
   if (Array.isArray(value)) {
-    return value.map((item, i) => sanitize(item, `${path}[${i}]`, depth + 1));
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      trail.push(i);
+      items[i] = sanitize(value[i], depth + 1);
+      trail.pop();
+    }
+    return items;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    throw protocolError(`${path} holds a value of an unsupported type`);
+    throw protocolError(`${trailPath()} holds a value of an unsupported type`);
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw protocolError(`${path} has the forbidden key '${key}'`);
-    out[key] = sanitize((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw protocolError(`${trailPath()} has the forbidden key '${key}'`);
+    }
+    trail.push(key);
+    out[key] = sanitize((value as Record<string, unknown>)[key], depth + 1);
+    trail.pop();
   }
   return out;
 }
@@ -87,7 +112,10 @@ function unpack(payload: Uint8Array, what: string): unknown {
     );
   }
   try {
-    return sanitize(decoded, what, 0);
+    // A throw leaves the trail as it was at the failure: start every message from empty.
+    trail.length = 0;
+    trailRoot = what;
+    return sanitize(decoded, 0);
   } catch (error) {
     if (error instanceof KimberliteError) throw error;
     throw protocolError(`${what} is malformed: ${String(error)}`);

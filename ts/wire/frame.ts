@@ -95,7 +95,8 @@ export class FrameDecoder {
       for (;;) {
         if (this.pending === undefined) {
           if (this.buffered < FRAME_HEADER_BYTES) break;
-          this.pending = this.readHeader(this.take(FRAME_HEADER_BYTES));
+          // The header is parsed at once, so it may alias the caller's buffer (no copy).
+          this.pending = this.readHeader(this.take(FRAME_HEADER_BYTES, false));
         }
         const { length, crc } = this.pending;
         if (this.buffered < length) break;
@@ -159,8 +160,11 @@ export class FrameDecoder {
     return { length, crc: view.getUint32(12) };
   }
 
-  /** Removes and returns the first `n` buffered bytes (n <= buffered). */
-  private take(n: number): Uint8Array {
+  /**
+   * Removes and returns the first `n` buffered bytes (n <= buffered); a copy unless `copy` is
+   * false (then it may alias a pushed chunk: only for bytes used before `push` returns).
+   */
+  private take(n: number, copy = true): Uint8Array {
     const first = this.chunks[0];
     if (first !== undefined && first.byteLength >= n) {
       const result = first.subarray(0, n);
@@ -168,7 +172,7 @@ export class FrameDecoder {
       else this.chunks[0] = first.subarray(n);
       this.buffered -= n;
       // Copy so a returned payload never aliases the caller's (reused) socket buffer.
-      return result.slice();
+      return copy ? result.slice() : result;
     }
     const result = new Uint8Array(n);
     let filled = 0;
