@@ -313,7 +313,11 @@ export class Server {
     metrics.errors.inc({ code: error.code });
     socket.on('error', () => undefined);
     socket.end(encodeFrame(encodeResponse(errorResponse(0, error)), this.#host.crc));
-    setTimeout(() => socket.destroy(), 2_000).unref();
+    // Read (and drop) what the client sends, so its FIN arrives and the socket closes at once
+    // when the client hangs up; one that never does is destroyed after a grace period.
+    socket.resume();
+    const grace = setTimeout(() => socket.destroy(), 2_000).unref();
+    socket.once('close', () => clearTimeout(grace));
   }
 
   #accept(socket: net.Socket): void {
