@@ -2,6 +2,7 @@
  * The SDK against a fake server: timeouts, connection loss, retries with the same request id,
  * out-of-order replies, typed errors, pooling and reconnects.
  */
+import * as net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthenticationError,
@@ -65,6 +66,79 @@ describe('client against a fake server', () => {
     expect(e).toBeInstanceOf(TimeoutError);
     expect((e as TimeoutError).code).toBe('TIMEOUT');
     expect((e as TimeoutError).retryable).toBe(true);
+  });
+
+  it('times out a short request sent after a long one; the long one is answered', async () => {
+    const held: { r: Request; c: Parameters<Parameters<typeof startFake>[0]>[1] }[] = [];
+    let hold = true;
+    const s = await fake((r, c) => {
+      if (hold) held.push({ r, c });
+      else c.ok(r, QUERY_RESULT);
+    });
+    const db = await connect(s, { retries: 0 });
+    const long = db.query('long', [], { timeoutMs: 60_000 });
+    const none = db.query('none', [], { timeoutMs: 0 });
+    // Without a timer for the earlier deadline this would wait for the 60 s one.
+    const short = await db.query('short', [], { timeoutMs: 20 }).catch((x: unknown) => x);
+    expect(short).toBeInstanceOf(TimeoutError);
+    expect((short as TimeoutError).message).toContain('no reply to query within 20 ms');
+    await vi.waitFor(() => expect(held).toHaveLength(3));
+    // The late reply to the timed-out request is dropped; the others get theirs.
+    for (const { r, c } of held.reverse()) {
+      if (r.type === 'query') c.ok(r, { ...QUERY_RESULT, rows: [[r.sql]] });
+    }
+    expect((await long).rows).toEqual([['long']]);
+    expect((await none).rows).toEqual([['none']]);
+    hold = false;
+    expect((await db.query('after', [], { timeoutMs: 5_000 })).position).toBe(5n);
+  });
+
+  it('times out many requests at once, sent and waiting, and keeps the connection', async () => {
+    let answer = false;
+    const s = await fake(
+      (r, c) => {
+        if (answer) c.ok(r, QUERY_RESULT);
+      },
+      { maxInFlight: 3 },
+    );
+    const db = await connect(s, { retries: 0 });
+    const all = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => db.query(`q${i}`, [], { timeoutMs: 30 })),
+    );
+    for (const r of all) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
+    }
+    expect(s.requests.filter((r) => r.type === 'query').length).toBeLessThanOrEqual(8);
+    answer = true;
+    expect((await db.query('SELECT 1')).position).toBe(5n);
+  });
+
+  it('sends the requests made in one tick in one socket write', async () => {
+    const held: { r: Request; c: Parameters<Parameters<typeof startFake>[0]>[1] }[] = [];
+    let hold = true;
+    const s = await fake((r, c) => {
+      if (hold) held.push({ r, c });
+      else c.ok(r, QUERY_RESULT);
+    });
+    const db = await connect(s, { retries: 0 });
+    const port = parseAddress(s.address).port;
+    const write = vi.spyOn(net.Socket.prototype, 'write');
+    const toServer = () => write.mock.contexts.filter((t) => (t as net.Socket).remotePort === port);
+    try {
+      const calls = Array.from({ length: 20 }, (_, i) => db.query(`q${i}`));
+      await vi.waitFor(() => expect(held).toHaveLength(20));
+      expect(toServer()).toHaveLength(1);
+      hold = false;
+      for (const { r, c } of held.splice(0)) c.ok(r, QUERY_RESULT);
+      expect(await Promise.all(calls)).toHaveLength(20);
+      // Requests of different ticks go in different writes.
+      await db.query('a');
+      await db.query('b');
+      expect(toServer()).toHaveLength(3);
+    } finally {
+      write.mockRestore();
+    }
   });
 
   it('fails every pending request with CONNECTION_CLOSED when the connection drops', async () => {

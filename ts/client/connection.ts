@@ -48,16 +48,20 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs: number;
 }
 
+/**
+ * A request sent or waiting for a slot. `deadline` is a `performance.now()` time (Infinity
+ * when the request has no timeout); one sweep timer per connection enforces every deadline.
+ */
 interface Pending {
-  resolve(r: unknown): void;
-  reject(e: KimberliteClientError): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  readonly body: RequestBody;
+  readonly timeoutMs: number;
+  readonly deadline: number;
+  readonly resolve: (r: unknown) => void;
+  readonly reject: (e: KimberliteClientError) => void;
 }
 
-interface Waiter {
-  start(): void;
-  fail(e: KimberliteClientError): void;
-}
+/** Frames of one tick up to this many bytes are joined into one buffer; more go corked. */
+const CONCAT_BYTES_MAX = 64 * 1024;
 
 /** Distributes Omit over the request union. */
 export type RequestBody = Request extends infer R
@@ -69,7 +73,14 @@ export type RequestBody = Request extends infer R
 export class Connection {
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for a slot (the server's maxInFlight), oldest first. */
-  private readonly waiting: Waiter[] = [];
+  private readonly waiting: Pending[] = [];
+  /** Frames of this tick, written together on the next tick (one write per tick). */
+  private outbox: Uint8Array[] = [];
+  private readonly flushBound = (): void => this.flush();
+  /** The sweep timer, armed for the earliest deadline (`sweepAt`), unref'd. */
+  private sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  private sweepAt = Number.POSITIVE_INFINITY;
+  private readonly sweepBound = (): void => this.sweep();
   /** `close` calls waiting for the last reply. */
   private readonly idleWaiters: (() => void)[] = [];
   private nextId = 1;
@@ -189,51 +200,104 @@ export class Connection {
   send(body: RequestBody, timeoutMs: number): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let id: number | undefined;
-      const waiter: Waiter = {
-        start: () => {
-          id = this.allocateId();
-          let frame: Uint8Array;
-          try {
-            frame = requestFrame({ ...body, id } as Request, this.crc);
-            this.checkSize(body.type, frame.byteLength - FRAME_HEADER_BYTES);
-          } catch (e) {
-            if (timer) clearTimeout(timer);
-            reject(asClientError(e));
-            this.settled();
-            return;
-          }
-          this.pending.set(id, { resolve, reject, timer });
-          this.socket.write(frame);
-        },
-        fail: (e) => {
-          if (timer) clearTimeout(timer);
-          reject(e);
-        },
-      };
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          if (id === undefined) {
-            const i = this.waiting.indexOf(waiter);
-            if (i >= 0) this.waiting.splice(i, 1);
-          } else {
-            this.pending.delete(id);
-          }
-          reject(
-            new TimeoutError(
-              ErrorCode.Timeout,
-              `no reply to ${body.type} within ${timeoutMs} ms; raise timeoutMs or check the ` +
-                'server load',
-              true,
-            ),
-          );
-          this.settled();
-        }, timeoutMs);
-      }
-      if (this.hasSlot()) waiter.start();
-      else this.waiting.push(waiter);
+      const deadline =
+        timeoutMs > 0 && Number.isFinite(timeoutMs)
+          ? performance.now() + timeoutMs
+          : Number.POSITIVE_INFINITY;
+      const p: Pending = { body, timeoutMs, deadline, resolve, reject };
+      if (deadline < this.sweepAt) this.armSweep(deadline);
+      if (this.hasSlot()) this.start(p);
+      else this.waiting.push(p);
     });
+  }
+
+  /** Encodes and queues one request; its frame leaves with the others of this tick. */
+  private start(p: Pending): void {
+    const id = this.allocateId();
+    let frame: Uint8Array;
+    try {
+      // The body is the SDK's own object, built per call: stamp the id instead of copying.
+      (p.body as { id?: number }).id = id;
+      frame = requestFrame(p.body as Request, this.crc);
+      this.checkSize(p.body.type, frame.byteLength - FRAME_HEADER_BYTES);
+    } catch (e) {
+      p.reject(asClientError(e));
+      this.settled();
+      return;
+    }
+    this.pending.set(id, p);
+    if (this.outbox.push(frame) === 1) process.nextTick(this.flushBound);
+  }
+
+  /** Writes the frames queued this tick in one socket write. */
+  private flush(): void {
+    const frames = this.outbox;
+    if (frames.length === 0 || this.closedError) return;
+    this.outbox = [];
+    if (frames.length === 1) {
+      this.socket.write(frames[0] as Uint8Array);
+      return;
+    }
+    let bytes = 0;
+    for (const f of frames) bytes += f.byteLength;
+    if (bytes <= CONCAT_BYTES_MAX) {
+      this.socket.write(Buffer.concat(frames, bytes));
+      return;
+    }
+    // Large frames are not copied: corked writes leave in one writev.
+    this.socket.cork();
+    for (const f of frames) this.socket.write(f);
+    this.socket.uncork();
+  }
+
+  /** (Re)arms the sweep timer for `at` (a `performance.now()` time). */
+  private armSweep(at: number): void {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    // The open socket keeps the process alive while requests wait; the timer need not.
+    this.sweepTimer = setTimeout(this.sweepBound, Math.max(0, Math.ceil(at - performance.now())));
+    this.sweepTimer.unref();
+  }
+
+  /** Fails every request past its deadline; re-arms for the earliest one left. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    this.sweepAt = Number.POSITIVE_INFINITY;
+    if (this.closedError) return;
+    // A timer may fire a little early (ms rounding): 1 ms of slack avoids a second sweep.
+    const now = performance.now() + 1;
+    let next = Number.POSITIVE_INFINITY;
+    const expired: Pending[] = [];
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        expired.push(p);
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    let kept = 0;
+    for (const p of this.waiting) {
+      if (p.deadline <= now) expired.push(p);
+      else {
+        this.waiting[kept++] = p;
+        if (p.deadline < next) next = p.deadline;
+      }
+    }
+    this.waiting.length = kept;
+    if (next < Number.POSITIVE_INFINITY) this.armSweep(next);
+    if (expired.length === 0) return;
+    for (const p of expired) {
+      p.reject(
+        new TimeoutError(
+          ErrorCode.Timeout,
+          `no reply to ${p.body.type} within ${p.timeoutMs} ms; raise timeoutMs or check the ` +
+            'server load',
+          true,
+        ),
+      );
+    }
+    this.settled();
   }
 
   /** Closes the socket; pending requests fail with CONNECTION_CLOSED. */
@@ -274,7 +338,7 @@ export class Connection {
   /** A request left the wire: start waiting ones, tell `close` when nothing is left. */
   private settled(): void {
     while (this.waiting.length > 0 && this.hasSlot() && !this.closedError) {
-      (this.waiting.shift() as Waiter).start();
+      this.start(this.waiting.shift() as Pending);
     }
     if (this.inFlight === 0) {
       for (const r of this.idleWaiters.splice(0)) r();
@@ -319,7 +383,6 @@ export class Connection {
       const p = this.pending.get(response.id);
       if (!p) continue; // a reply to a request that already timed out
       this.pending.delete(response.id);
-      if (p.timer) clearTimeout(p.timer);
       if (response.ok) p.resolve(response.result);
       else p.reject(errorFor(response.error));
     }
@@ -328,13 +391,14 @@ export class Connection {
 
   private fail(error: KimberliteClientError): void {
     if (!this.closedError) this.closedError = error;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.sweepAt = Number.POSITIVE_INFINITY;
+    this.outbox = [];
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(error);
-    }
-    for (const w of this.waiting.splice(0)) w.fail(error);
+    for (const p of all) p.reject(error);
+    for (const w of this.waiting.splice(0)) w.reject(error);
     for (const r of this.idleWaiters.splice(0)) r();
   }
 }

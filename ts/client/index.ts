@@ -313,7 +313,8 @@ export class Client {
       },
       o?.timeoutMs,
     );
-    return { ...r, rows: r.rows.map((row) => [...row]) };
+    // The decoder built every row afresh for this reply: hand them out without a copy.
+    return r as ExecuteResult;
   }
 
   /**
@@ -332,7 +333,7 @@ export class Client {
       { type: 'query', tenant: this.tenant(), sql, params, ...atOf(o?.at) },
       o?.timeoutMs,
     );
-    return { ...r, rows: r.rows.map((row) => [...row]) };
+    return r as QueryResult;
   }
 
   /**
@@ -510,11 +511,11 @@ export class Client {
   }
 
   /** A read (or any request without a request id): retried on retryable errors. */
-  private async call<T extends RequestType>(
+  private call<T extends RequestType>(
     body: Extract<RequestBody, { type: T }>,
     timeoutMs?: number,
   ): Promise<Results[T]> {
-    return (await this.withRetries(body, timeoutMs)) as Results[T];
+    return this.withRetries(body, timeoutMs) as Promise<Results[T]>;
   }
 
   /** A write: holds a lane so a retry resends the same (clientId, requestNumber). */
@@ -526,7 +527,9 @@ export class Client {
     const request: WireRequestId = { clientId: lane.clientId, requestNumber: lane.nextRequest };
     let ok = false;
     try {
-      const r = await this.withRetries({ ...body, request } as RequestBody, timeoutMs);
+      // `body` is built per call by this class: add the request id in place, no copy.
+      (body as { request?: WireRequestId }).request = request;
+      const r = await this.withRetries(body, timeoutMs);
       ok = true;
       return r as Results[T];
     } finally {
@@ -543,7 +546,9 @@ export class Client {
     const idempotent = !isWrite || (body as { request?: unknown }).request !== undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const conn = await this.connection();
+        // A live connection is picked without a promise step; a reconnect is awaited.
+        const picked = this.connection();
+        const conn = picked instanceof Connection ? picked : await picked;
         return await conn.send(body, timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       } catch (e) {
         if (
@@ -562,7 +567,7 @@ export class Client {
   }
 
   /** The live connection with the fewest in-flight requests (round robin among equals). */
-  private async connection(): Promise<Connection> {
+  private connection(): Connection | Promise<Connection> {
     if (this.closed) {
       throw new ConnectionError(ErrorCode.ConnectionClosed, 'the client is closed', false);
     }
