@@ -246,6 +246,8 @@ export class Engine {
   /** Requests that arrived while sequencing held (checkpoint, full batch). */
   readonly #waiting: Waiting[] = [];
   #holding = false;
+  /** A running verify: sequencing holds until it settles (the log must not change). */
+  #verifying: Promise<unknown> | undefined;
   /** Position of the last durable batch applied to the stores (-1n: none). */
   #committedPosition: bigint;
   #lastTimestampNs: bigint;
@@ -486,7 +488,7 @@ export class Engine {
   }
 
   #canSequence(): boolean {
-    if (this.#holding) return false;
+    if (this.#holding || this.#verifying !== undefined) return false;
     const current = this.#current;
     return (
       current === undefined ||
@@ -884,13 +886,35 @@ export class Engine {
   /** Verifies the log (journal, headers, partitions, Merkle roots); needs no key. */
   async verify(options?: { onProgress?: VerifyProgress }): Promise<VerifyReport> {
     this.#checkOpen();
-    await this.idle();
-    return this.storage.verify(options);
+    // One verify at a time; writes wait (in #waiting) while it runs, since it yields to the
+    // event loop between pieces of work and the log must not change under it.
+    while (this.#verifying !== undefined) await this.#verifying.catch(() => undefined);
+    this.#checkOpen();
+    const running = this.#verifyHolding(options);
+    this.#verifying = running;
+    try {
+      return await running;
+    } finally {
+      this.#verifying = undefined;
+      this.#drainWaiting();
+      if (this.#current === undefined && this.#inFlight === undefined) {
+        for (const waiter of this.#idleWaiters.splice(0)) waiter();
+      }
+    }
+  }
+
+  /** Waits until nothing is sequenced beyond what is durable, then verifies. */
+  async #verifyHolding(options?: { onProgress?: VerifyProgress }): Promise<VerifyReport> {
+    if (this.#current !== undefined || this.#inFlight !== undefined) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    }
+    return this.storage.verifyAsync(options);
   }
 
   /** Waits for pending writes, checkpoints every store and closes. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    while (this.#verifying !== undefined) await this.#verifying.catch(() => undefined);
     if (this.#failure === undefined) {
       await this.idle();
       this.#checkpointStores({ all: true });

@@ -22,7 +22,7 @@ import { existingSegmentSize, indexPath, segmentPath } from './segment_files.js'
 import type { SegmentFile } from './segment_io/index.js';
 import { SegmentReader } from './segment_read.js';
 import { type OpenedSegment, recoverLog } from './segment_recovery.js';
-import { verifyLog } from './segment_verify.js';
+import { finishSteps, VerifyBuffers, type VerifySteps, verifyLogSteps } from './segment_verify.js';
 import type {
   AppendRecord,
   AppendResult,
@@ -341,14 +341,22 @@ class Log implements SegmentLog {
   }
 
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport {
+    return finishSteps(this.verifySteps(options));
+  }
+
+  verifySteps(options?: { onProgress?: VerifyProgress; buffers?: VerifyBuffers }): VerifySteps {
     this.checkUsable();
-    return verifyLog(this.backends, {
-      name: this.name,
-      segments: this.segments,
-      head: this.headHash,
-      file: (i) => this.reader.fileOf(i),
-      onProgress: options?.onProgress,
-    });
+    return verifyLogSteps(
+      this.backends,
+      {
+        name: this.name,
+        segments: this.segments,
+        head: this.headHash,
+        file: (i) => this.reader.fileOf(i),
+        onProgress: options?.onProgress,
+      },
+      options?.buffers ?? new VerifyBuffers(this.backends.segmentIo),
+    );
   }
 
   /** Syncs unsynced appends (a clean close loses nothing), then closes every file. */

@@ -33,9 +33,10 @@ import { createGroupCommitter, type GroupCommitter } from './group_commit.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
 import { merkleRoot } from './merkle.js';
 import { RECORD_HEADER_BYTES, RecordFlag, RecordKind } from './record.js';
+import { finishStepsAsync } from './segment_verify.js';
 import { openStorageLogs, type StorageLogs, trustedPrefixes } from './storage_logs.js';
 import { replayJournal } from './storage_recovery.js';
-import { verifyStorage } from './storage_verify.js';
+import { verifyStorage, verifyStorageSteps } from './storage_verify.js';
 import type {
   AppendRecord,
   CommitRecord,
@@ -336,6 +337,10 @@ class DataDirectory implements Storage {
 
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport {
     return verifyStorage(this.logs, options);
+  }
+
+  verifyAsync(options?: { onProgress?: VerifyProgress }): Promise<VerifyReport> {
+    return finishStepsAsync(verifyStorageSteps(this.logs, options));
   }
 
   tenants(): number[] {

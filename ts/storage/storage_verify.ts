@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { batchLeafHashes, decodeBatchHeader } from './batch_header.js';
 import { merkleRoot } from './merkle.js';
 import { RecordKind } from './record.js';
+import { finishSteps, VerifyBuffers, type VerifySteps } from './segment_verify.js';
 import {
   equalBytes,
   READ_CHUNK_BYTES,
@@ -126,7 +127,10 @@ function checkBatch(
   return undefined;
 }
 
-function verifyMerkle(logs: StorageLogs, progress: (done: bigint) => void): Failure | undefined {
+function* verifyMerkle(
+  logs: StorageLogs,
+  progress: (done: bigint) => void,
+): Generator<void, Failure | undefined, void> {
   const state = { cursors: new Map<number, bigint>(), position: 0n };
   const { system } = logs;
   let at = 0n;
@@ -137,9 +141,11 @@ function verifyMerkle(logs: StorageLogs, progress: (done: bigint) => void): Fail
       if (record.header.kind === RecordKind.Checkpoint) continue;
       const failed = checkBatch(logs, record, state);
       if (failed !== undefined) return failed;
+      yield;
     }
     at += BigInt(chunk.length);
     progress(BigInt(chunk.length));
+    yield;
   }
   for (const [tenant, log] of logs.tenants) {
     const [extra] = readEntries(log, state.cursors.get(tenant) ?? 0n, 1);
@@ -164,6 +170,16 @@ export function verifyStorage(
   logs: StorageLogs,
   options?: { onProgress?: VerifyProgress },
 ): VerifyReport {
+  return finishSteps(verifyStorageSteps(logs, options));
+}
+
+/** `verifyStorage` as a generator that yields between bounded pieces of work. */
+export function* verifyStorageSteps(
+  logs: StorageLogs,
+  options?: { onProgress?: VerifyProgress },
+): VerifySteps {
+  // One set of read buffers for every log: the prefix buffer is allocated once, not per log.
+  const buffers = new VerifyBuffers(logs.backends.segmentIo);
   const ordered: SegmentLog[] = [
     logs.journal,
     logs.system,
@@ -176,15 +192,17 @@ export function verifyStorage(
   let records = 0n;
   for (const log of ordered) {
     const base = done;
-    const report = log.verify(
-      onProgress === undefined ? {} : { onProgress: (d) => onProgress(base + d, total) },
+    const report = yield* log.verifySteps(
+      onProgress === undefined
+        ? { buffers }
+        : { buffers, onProgress: (d) => onProgress(base + d, total) },
     );
     if (!report.ok) return report;
     records += report.records;
     done = base + log.nextOffset;
     onProgress?.(done, total);
   }
-  const failed = verifyMerkle(logs, (step) => {
+  const failed = yield* verifyMerkle(logs, (step) => {
     done += step;
     onProgress?.(done, total);
   });

@@ -24,6 +24,7 @@
 import type { Crc32c, Sha256 } from '../crypto/index.js';
 import type { RecordBody, RecordHeader } from './record.js';
 import type { SegmentIo } from './segment_io/index.js';
+import type { VerifyBuffers } from './segment_verify.js';
 
 /** The backends the storage layer runs on; the shell selected them. */
 export interface StorageBackends {
@@ -147,6 +148,14 @@ export interface SegmentLog {
   /** Records from `fromOffset`, bounded; `verified` checks CRC and chain from a checkpoint. */
   read(fromOffset: bigint, options: ReadOptions): LogRecord[];
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport;
+  /**
+   * `verify` in steps: a generator that yields between bounded pieces of work (run it with
+   * segment_verify's `finishSteps` / `finishStepsAsync`). The log must not change meanwhile.
+   */
+  verifySteps(options?: {
+    onProgress?: VerifyProgress;
+    buffers?: VerifyBuffers;
+  }): Generator<void, VerifyReport, void>;
   close(): void;
 }
 
@@ -201,6 +210,11 @@ export interface Storage {
   checkpoint(): void;
   /** The journal, the header chain, every partition, and every batch's Merkle root. */
   verify(options?: { onProgress?: VerifyProgress }): VerifyReport;
+  /**
+   * `verify` without blocking the event loop for long: gives it a turn every few milliseconds.
+   * Nothing may be committed meanwhile (the caller holds writes until it resolves).
+   */
+  verifyAsync(options?: { onProgress?: VerifyProgress }): Promise<VerifyReport>;
   /** Tenants that have a partition. */
   tenants(): number[];
   close(): Promise<void>;
